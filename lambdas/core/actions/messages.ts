@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { config } from '../config.js';
+import { ProtocolError } from '../errors.js';
+import { fanOutToRoom, postToConnections } from '../fan-out.js';
+import { MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
+import { listLiveUserConnections } from '../store/connections.js';
+import { nextSequence, readHistory, storeMessage } from '../store/messages.js';
+import { requireConnection, requireMembership, requireRoomAccess, userOf, type Caller } from './caller.js';
+
+/**
+ * Sends `data` to a joined room (stored with the room's next `seq`, then
+ * posted to every other connection in it) or privately to every connection of
+ * user `to` (not stored). The sending connection gets `ack`, not its own message.
+ */
+export async function sendMessage(caller: Caller, frame: ClientFrame<'sendMessage'>): Promise<ServerFrameOf<'ack'>> {
+  const dataBytes = Buffer.byteLength(JSON.stringify(frame.data));
+  if (dataBytes > MAX_DATA_BYTES) {
+    throw new ProtocolError('PAYLOAD_TOO_LARGE', `data is ${dataBytes} bytes; the limit is ${MAX_DATA_BYTES}`);
+  }
+  const connection = await requireConnection(caller);
+  const clientMsgId = frame.clientMsgId === undefined ? {} : { clientMsgId: frame.clientMsgId };
+  const base = { type: 'message', id: randomUUID(), from: userOf(connection), data: frame.data } as const;
+
+  if (frame.room !== undefined) {
+    const room = frame.room;
+    requireMembership(connection, room);
+    const seq = await nextSequence(room);
+    const message = { ...base, room, seq, sentAt: new Date().toISOString() };
+    await storeMessage(message);
+    await fanOutToRoom(room, message, connection.connectionId);
+    return { type: 'ack', ...clientMsgId, id: message.id, seq };
+  }
+
+  const to = frame.to as string;
+  const devices = await listLiveUserConnections(to);
+  const recipients = devices
+    .filter((connectionId) => connectionId !== connection.connectionId)
+    .map((connectionId) => ({ connectionId }));
+  const message: MessageFrame = { ...base, sentAt: new Date().toISOString() };
+  const result = await postToConnections(recipients, message);
+  if (result.delivered === 0) {
+    if (result.failed > 0) throw new ProtocolError('INTERNAL', `could not deliver to user ${to}; try again`);
+    throw new ProtocolError('BAD_REQUEST', `user ${to} has no open connection`);
+  }
+  return { type: 'ack', ...clientMsgId, id: message.id };
+}
+
+/** Tells the others in a joined room that this user is typing; nothing is stored. */
+export async function typing(caller: Caller, room: string): Promise<void> {
+  const connection = await requireConnection(caller);
+  requireMembership(connection, room);
+  await fanOutToRoom(room, { type: 'typing', room, user: userOf(connection) }, connection.connectionId);
+}
+
+/** Stored room messages after `afterSeq`, oldest first, one page (`HISTORY_PAGE_SIZE`) at most. */
+export async function history(caller: Caller, room: string, afterSeq: number): Promise<ServerFrameOf<'history'>> {
+  const connection = await requireConnection(caller);
+  requireRoomAccess(connection, room);
+  return { type: 'history', room, messages: await readHistory(room, afterSeq, config.historyPageSize) };
+}
+
+/** Answers `pong` and moves the connection's idle expiry forward. */
+export async function ping(caller: Caller): Promise<ServerFrameOf<'pong'>> {
+  await requireConnection(caller, { refresh: true });
+  return { type: 'pong', at: new Date().toISOString() };
+}

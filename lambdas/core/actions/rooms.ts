@@ -1,0 +1,54 @@
+import { config } from '../config.js';
+import { ProtocolError } from '../errors.js';
+import { announceDeparture, postToConnections } from '../fan-out.js';
+import { presenceOf } from '../presence.js';
+import type { ServerFrameOf } from '../protocol.js';
+import { addMembership, listRoomMemberships, removeMembership } from '../store/memberships.js';
+import { lastSequence } from '../store/messages.js';
+import { requireConnection, requireMembership, requireRoomAccess, userOf, type Caller } from './caller.js';
+
+/**
+ * Joins a room (idempotent). Others in the room hear `user_joined` only when
+ * this is the user's first connection there, mirroring `user_left`.
+ */
+export async function joinRoom(caller: Caller, room: string): Promise<ServerFrameOf<'joined'>> {
+  const connection = await requireConnection(caller);
+  requireRoomAccess(connection, room);
+  const alreadyJoined = connection.rooms.includes(room);
+  if (!alreadyJoined) {
+    const outcome = await addMembership(connection, room);
+    if (outcome === 'room-limit') {
+      throw new ProtocolError('FORBIDDEN', `a connection may join at most ${config.maxRoomsPerConnection} rooms`);
+    }
+    if (outcome === 'connection-gone') {
+      throw new ProtocolError('FORBIDDEN', 'this connection is not registered (expired or removed); reconnect');
+    }
+  }
+  const [members, lastSeq] = await Promise.all([listRoomMemberships(room), lastSequence(room)]);
+  const presence = presenceOf(members);
+  const user = userOf(connection);
+  const others = members.filter((member) => member.connectionId !== connection.connectionId);
+  if (!alreadyJoined && !others.some((member) => member.userId === user.userId)) {
+    await postToConnections(
+      others.map((member) => ({ connectionId: member.connectionId, room })),
+      { type: 'user_joined', room, user, count: presence.length },
+    );
+  }
+  return { type: 'joined', room, members: presence.map(({ userId, name }) => ({ userId, name })), lastSeq };
+}
+
+/** Leaves a joined room; the room hears `user_left` if the user has no other connection there. */
+export async function leaveRoom(caller: Caller, room: string): Promise<ServerFrameOf<'left'>> {
+  const connection = await requireConnection(caller);
+  requireMembership(connection, room);
+  await removeMembership(connection.connectionId, room);
+  await announceDeparture(room, userOf(connection));
+  return { type: 'left', room };
+}
+
+/** Presence: who is in the room, with how many connections each. */
+export async function listMembers(caller: Caller, room: string): Promise<ServerFrameOf<'members'>> {
+  const connection = await requireConnection(caller);
+  requireRoomAccess(connection, room);
+  return { type: 'members', room, members: presenceOf(await listRoomMemberships(room)) };
+}

@@ -1,0 +1,68 @@
+/**
+ * Every setting the Lambda code reads, read once at module load and checked
+ * there, so a misconfigured function fails at cold start rather than on the
+ * first message. CDK sets each variable next to the grant it goes with; the
+ * local stack sets the same names.
+ */
+
+function text(name: string, fallback?: string): string {
+  const value = process.env[name];
+  if (value !== undefined && value !== '') return value;
+  if (fallback !== undefined) return fallback;
+  throw new Error(`Missing required environment variable ${name}`);
+}
+
+function optionalText(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`Environment variable ${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+export interface Config {
+  /** The single DynamoDB table holding connections, memberships, users and history. */
+  readonly tableName: string;
+  /** DynamoDB endpoint override (DynamoDB Local); unset in AWS. */
+  readonly dynamoDbEndpoint: string | undefined;
+  /** Management API (`@connections`) base URL: the stage's callback URL. */
+  readonly managementEndpoint: string | undefined;
+  readonly maxConnectionsPerUser: number;
+  readonly maxRoomsPerConnection: number;
+  /** API Gateway closes a connection idle this long; our records follow it. */
+  readonly connectionIdleSeconds: number;
+  /** API Gateway closes every connection after this long. */
+  readonly connectionMaxSeconds: number;
+  /** How long stored room messages stay readable through `history`. */
+  readonly historyTtlSeconds: number;
+  /** How many messages one `history` reply carries at most. */
+  readonly historyPageSize: number;
+  /** How many `PostToConnection` calls one fan-out keeps in flight. */
+  readonly fanOutConcurrency: number;
+  /** Attempts per post (first try included) for throttling and 5xx answers. */
+  readonly postMaxAttempts: number;
+  /** Partitions of the everyone-set used by broadcasts. */
+  readonly broadcastShards: number;
+}
+
+export const config: Config = Object.freeze({
+  tableName: text('TABLE_NAME'),
+  dynamoDbEndpoint: optionalText('DYNAMODB_ENDPOINT'),
+  managementEndpoint: optionalText('MANAGEMENT_ENDPOINT'),
+  maxConnectionsPerUser: positiveInt('MAX_CONNECTIONS_PER_USER', 5),
+  maxRoomsPerConnection: positiveInt('MAX_ROOMS_PER_CONNECTION', 50),
+  connectionIdleSeconds: positiveInt('CONNECTION_IDLE_SECONDS', 600),
+  connectionMaxSeconds: positiveInt('CONNECTION_MAX_SECONDS', 7200),
+  historyTtlSeconds: positiveInt('HISTORY_TTL_SECONDS', 86_400),
+  historyPageSize: positiveInt('HISTORY_PAGE_SIZE', 100),
+  fanOutConcurrency: positiveInt('FANOUT_CONCURRENCY', 32),
+  postMaxAttempts: positiveInt('POST_MAX_ATTEMPTS', 4),
+  broadcastShards: positiveInt('BROADCAST_SHARDS', 8),
+});

@@ -1,0 +1,26 @@
+import type { ErrorCode } from './protocol.js';
+
+/**
+ * A refusal the client caused and can act on. `code` is exactly a PROTOCOL.md
+ * error code; the handler turns it into an `error` frame.
+ */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A refused `$connect`: the handshake fails with this HTTP status. */
+export class ConnectionRefused extends Error {
+  override readonly name = 'ConnectionRefused';
+  constructor(
+    readonly statusCode: 401 | 403 | 429,
+    message: string,
+  ) {
+    super(message);
+  }
+}

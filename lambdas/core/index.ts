@@ -1,0 +1,9 @@
+/** What handlers (and the local gateway) use of the core. */
+export { connect, disconnect } from './actions/connect.js';
+export { history, ping, sendMessage, typing } from './actions/messages.js';
+export { joinRoom, leaveRoom, listMembers } from './actions/rooms.js';
+export type { Caller } from './actions/caller.js';
+export { ConnectionRefused, ProtocolError } from './errors.js';
+export { fromAuthorizerContext, toAuthorizerContext, type AuthorizerContext, type Identity } from './identity.js';
+export { logger } from './observability.js';
+export * from './protocol.js';

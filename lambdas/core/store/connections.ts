@@ -1,0 +1,198 @@
+/**
+ * Connection records: `CONN#<id>/META` (who, which rooms, until when), the
+ * user's link `USER#<user>/CONN#<id>` (private messages, per-user limit) and
+ * the everyone-set link `ALL#<shard>/CONN#<id>` (broadcasts).
+ */
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { dynamo } from '../clients.js';
+import { config } from '../config.js';
+import { nowSeconds } from '../clock.js';
+import type { Identity } from '../identity.js';
+import { broadcastShardOf, CONNECTION_SORT_PREFIX, connectionIdFromSortKey, keys, userPartition } from '../table.js';
+import { deleteItems } from './batch-delete.js';
+import { queryAll } from './query.js';
+
+export interface ConnectionRecord {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly name: string;
+  /** The token's private-room allowance. */
+  readonly allowedRooms: readonly string[];
+  readonly roles: readonly string[];
+  /** Rooms this connection has joined. */
+  readonly rooms: readonly string[];
+  /** Epoch seconds. */
+  readonly connectedAt: number;
+  readonly expiresAt: number;
+  readonly broadcastShard: number;
+  readonly tokenExpiresAt?: number;
+}
+
+/**
+ * Records outlive the gateway's own timeout by this much so that clock skew
+ * never hides a connection that API Gateway still holds open.
+ */
+const EXPIRY_GRACE_SECONDS = 60;
+
+/** When a connection's records expire if it stays idle from `now` on. */
+export function connectionExpiry(connectedAt: number, now = nowSeconds()): number {
+  const idleDeadline = now + config.connectionIdleSeconds;
+  const lifetimeDeadline = connectedAt + config.connectionMaxSeconds;
+  return Math.min(idleDeadline, lifetimeDeadline) + EXPIRY_GRACE_SECONDS;
+}
+
+/** Writes the connection and its user and everyone-set links in one transaction. */
+export async function putConnection(connectionId: string, identity: Identity): Promise<ConnectionRecord> {
+  const connectedAt = nowSeconds();
+  const expiresAt = connectionExpiry(connectedAt, connectedAt);
+  const broadcastShard = broadcastShardOf(connectionId, config.broadcastShards);
+  const record: ConnectionRecord = {
+    connectionId,
+    userId: identity.userId,
+    name: identity.name,
+    allowedRooms: identity.rooms,
+    roles: identity.roles,
+    rooms: [],
+    connectedAt,
+    expiresAt,
+    broadcastShard,
+    ...(identity.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: identity.tokenExpiresAt }),
+  };
+  const { rooms: _joined, ...stored } = record;
+  const link = { connectionId, userId: identity.userId, expiresAt };
+  await dynamo.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: config.tableName,
+            Item: { ...keys.connection(connectionId), ...stored },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName: config.tableName, Item: { ...keys.userConnection(identity.userId, connectionId), ...link } } },
+        { Put: { TableName: config.tableName, Item: { ...keys.broadcastMember(broadcastShard, connectionId), ...link } } },
+      ],
+    }),
+  );
+  return record;
+}
+
+/** The connection's record, ignoring one whose `expiresAt` has passed. */
+export async function getLiveConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
+  const record = await getConnectionRecord(connectionId);
+  return record !== undefined && record.expiresAt > nowSeconds() ? record : undefined;
+}
+
+/** The connection's record even if expired: cleanup must still find its rooms. */
+export async function getConnectionRecord(connectionId: string): Promise<ConnectionRecord | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: config.tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
+  );
+  return Item === undefined ? undefined : toConnectionRecord(Item);
+}
+
+function toConnectionRecord(item: Record<string, unknown>): ConnectionRecord {
+  const tokenExpiresAt = item.tokenExpiresAt;
+  return {
+    connectionId: String(item.connectionId),
+    userId: String(item.userId),
+    name: String(item.name),
+    allowedRooms: stringList(item.allowedRooms),
+    roles: stringList(item.roles),
+    rooms: stringList(item.rooms),
+    connectedAt: Number(item.connectedAt),
+    expiresAt: Number(item.expiresAt),
+    broadcastShard: Number(item.broadcastShard),
+    ...(typeof tokenExpiresAt === 'number' ? { tokenExpiresAt } : {}),
+  };
+}
+
+function stringList(value: unknown): string[] {
+  if (value instanceof Set) return [...value].map(String);
+  if (Array.isArray(value)) return value.map(String);
+  return [];
+}
+
+/** Ids of the user's connections that have not expired. */
+export async function listLiveUserConnections(userId: string): Promise<string[]> {
+  const items = await queryAll({
+    TableName: config.tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: 'expiresAt > :now',
+    ExpressionAttributeValues: { ':pk': userPartition(userId), ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
+    ProjectionExpression: 'sk',
+    ConsistentRead: true,
+  });
+  return items.map((item) => connectionIdFromSortKey(String(item.sk)));
+}
+
+/** How many live connections the user holds (the per-user limit counts these). */
+export async function countLiveUserConnections(userId: string): Promise<number> {
+  const { Count } = await dynamo.send(
+    new QueryCommand({
+      TableName: config.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: 'expiresAt > :now',
+      ExpressionAttributeValues: { ':pk': userPartition(userId), ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
+      Select: 'COUNT',
+      ConsistentRead: true,
+    }),
+  );
+  return Count ?? 0;
+}
+
+/**
+ * Pushes the idle expiry of the connection and every item that points at it
+ * forward. Each update is conditional on the item still existing, so a
+ * refresh racing a purge never resurrects a deleted record.
+ */
+export async function refreshConnectionExpiry(connection: ConnectionRecord): Promise<number> {
+  const expiresAt = connectionExpiry(connection.connectedAt);
+  const itemKeys = [
+    keys.connection(connection.connectionId),
+    keys.userConnection(connection.userId, connection.connectionId),
+    keys.broadcastMember(connection.broadcastShard, connection.connectionId),
+    ...connection.rooms.map((room) => keys.membership(room, connection.connectionId)),
+  ];
+  await Promise.all(
+    itemKeys.map((key) =>
+      dynamo
+        .send(
+          new UpdateCommand({
+            TableName: config.tableName,
+            Key: key,
+            UpdateExpression: 'SET expiresAt = :expiresAt',
+            ConditionExpression: 'attribute_exists(pk) AND expiresAt < :expiresAt',
+            ExpressionAttributeValues: { ':expiresAt': expiresAt },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }),
+    ),
+  );
+  return expiresAt;
+}
+
+/**
+ * Deletes every item of a connection: memberships and links first, the record
+ * that lists them last, so a purge cut short can simply run again. `alsoRooms`
+ * names rooms known to hold a membership the record may not list (a purge
+ * found through a room's fan-out after the record was already gone).
+ */
+export async function deleteConnectionItems(
+  connectionId: string,
+  record: ConnectionRecord | undefined,
+  alsoRooms: readonly string[] = [],
+): Promise<void> {
+  const rooms = new Set([...(record?.rooms ?? []), ...alsoRooms]);
+  const dependents = [...rooms].map((room) => keys.membership(room, connectionId));
+  if (record !== undefined) {
+    dependents.push(keys.userConnection(record.userId, connectionId));
+    dependents.push(keys.broadcastMember(record.broadcastShard, connectionId));
+  }
+  await deleteItems(dependents);
+  await deleteItems([keys.connection(connectionId)]);
+}

@@ -1,0 +1,120 @@
+/**
+ * Room memberships: `ROOM#<room>/CONN#<id>`, one per joined connection, kept
+ * in agreement with the `rooms` set on the connection record by transactions.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../clients.js';
+import { config } from '../config.js';
+import { nowSeconds } from '../clock.js';
+import { CONNECTION_SORT_PREFIX, connectionIdFromSortKey, keys, roomPartition } from '../table.js';
+import type { ConnectionRecord } from './connections.js';
+import { queryAll, queryPages } from './query.js';
+
+export interface RoomMembership {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly name: string;
+}
+
+export type AddMembershipOutcome = 'added' | 'connection-gone' | 'room-limit';
+
+/**
+ * Adds the room to the connection's `rooms` and writes its membership, both or
+ * neither. Refused when the connection expired or was purged meanwhile, or
+ * when it already holds `maxRoomsPerConnection` rooms.
+ */
+export async function addMembership(connection: ConnectionRecord, room: string): Promise<AddMembershipOutcome> {
+  const now = nowSeconds();
+  try {
+    await dynamo.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: config.tableName,
+              Key: keys.connection(connection.connectionId),
+              UpdateExpression: 'ADD rooms :room',
+              ConditionExpression:
+                'attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(rooms) OR size(rooms) < :max)',
+              ExpressionAttributeValues: { ':room': new Set([room]), ':now': now, ':max': config.maxRoomsPerConnection },
+            },
+          },
+          {
+            Put: {
+              TableName: config.tableName,
+              Item: {
+                ...keys.membership(room, connection.connectionId),
+                connectionId: connection.connectionId,
+                userId: connection.userId,
+                name: connection.name,
+                joinedAt: now,
+                expiresAt: connection.expiresAt,
+              },
+            },
+          },
+        ],
+      }),
+    );
+    return 'added';
+  } catch (error) {
+    if (!isConditionCancel(error)) throw error;
+    return connection.rooms.length >= config.maxRoomsPerConnection ? 'room-limit' : 'connection-gone';
+  }
+}
+
+/** Removes the room from the connection's `rooms` and deletes its membership, both or neither. */
+export async function removeMembership(connectionId: string, room: string): Promise<void> {
+  await dynamo.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: config.tableName,
+            Key: keys.connection(connectionId),
+            UpdateExpression: 'DELETE rooms :room',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':room': new Set([room]) },
+          },
+        },
+        { Delete: { TableName: config.tableName, Key: keys.membership(room, connectionId) } },
+      ],
+    }),
+  );
+}
+
+function isConditionCancel(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed')
+  );
+}
+
+function membersQuery(room: string) {
+  return {
+    TableName: config.tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: 'expiresAt > :now',
+    ExpressionAttributeValues: { ':pk': roomPartition(room), ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
+    ProjectionExpression: 'sk, userId, #name',
+    ExpressionAttributeNames: { '#name': 'name' },
+  };
+}
+
+function toMembership(item: Record<string, unknown>): RoomMembership {
+  return {
+    connectionId: connectionIdFromSortKey(String(item.sk)),
+    userId: String(item.userId),
+    name: String(item.name),
+  };
+}
+
+/** The room's live memberships a page at a time, for fan-out. */
+export async function* roomMembershipPages(room: string): AsyncGenerator<RoomMembership[]> {
+  for await (const page of queryPages(membersQuery(room))) yield page.map(toMembership);
+}
+
+/** Every live membership of the room. */
+export async function listRoomMemberships(room: string): Promise<RoomMembership[]> {
+  return (await queryAll({ ...membersQuery(room), ConsistentRead: true })).map(toMembership);
+}

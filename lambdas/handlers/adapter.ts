@@ -1,0 +1,80 @@
+import type { Context } from 'aws-lambda';
+import {
+  clientFrameSchemas,
+  describeIssues,
+  logger,
+  ProtocolError,
+  type Caller,
+  type ClientAction,
+  type ClientFrame,
+  type ErrorFrame,
+  type ServerFrame,
+} from '../core/index.js';
+import type { RouteResult, WebSocketEvent, WebSocketHandler } from './event.js';
+
+/**
+ * Wraps a core action as a message-route handler: decode the body, validate it
+ * against the action's schema, call core, and answer with its reply frame.
+ * Bad input and refusals become `error` frames; nothing escapes as a throw,
+ * because API Gateway would answer a thrown error with a bare "Internal server
+ * error" that carries no code.
+ */
+export function messageRoute<A extends ClientAction>(
+  action: A,
+  run: (caller: Caller, frame: ClientFrame<A>) => Promise<ServerFrame | void>,
+): WebSocketHandler {
+  return (event, context) =>
+    withRequestLogging(event, context, async () => {
+      try {
+        const parsed = clientFrameSchemas[action].safeParse(decodeBody(event));
+        if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeIssues(parsed.error));
+        const reply = await run({ connectionId: event.requestContext.connectionId }, parsed.data as ClientFrame<A>);
+        return reply === undefined ? { statusCode: 200 } : frameResult(reply);
+      } catch (error) {
+        return frameResult(errorFrame(error, event.requestContext.requestId, action));
+      }
+    });
+}
+
+/** The frame's JSON; a body that is not JSON is a BAD_REQUEST. */
+export function decodeBody(event: WebSocketEvent): unknown {
+  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new ProtocolError('BAD_REQUEST', 'frame is not valid JSON');
+  }
+}
+
+export function frameResult(frame: ServerFrame): RouteResult {
+  return { statusCode: 200, body: JSON.stringify(frame) };
+}
+
+/** The `error` frame for a failure: a ProtocolError keeps its code, anything else is INTERNAL and logged. */
+export function errorFrame(error: unknown, requestId: string, action?: string): ErrorFrame {
+  const known = error instanceof ProtocolError;
+  if (!known) logger.error('request failed', { error: error as Error });
+  return {
+    type: 'error',
+    code: known ? error.code : 'INTERNAL',
+    message: known ? error.message : `internal error; quote request ${requestId} when reporting it`,
+    requestId,
+    ...(action === undefined ? {} : { action }),
+  };
+}
+
+/** Runs one request with its ids on every log line, and clears them afterwards. */
+export async function withRequestLogging(
+  event: WebSocketEvent,
+  context: Context | undefined,
+  run: () => Promise<RouteResult>,
+): Promise<RouteResult> {
+  if (context !== undefined) logger.addContext(context);
+  const { connectionId, requestId, routeKey } = event.requestContext;
+  logger.appendKeys({ connectionId, requestId, routeKey });
+  try {
+    return await run();
+  } finally {
+    logger.resetKeys();
+  }
+}

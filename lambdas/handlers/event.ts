@@ -1,0 +1,31 @@
+import type {
+  APIGatewayEventWebsocketRequestContextV2,
+  APIGatewayProxyWebsocketEventV2WithRequestContext,
+  Context,
+} from 'aws-lambda';
+import type { AuthorizerContext } from '../core/index.js';
+
+/**
+ * The WebSocket event as API Gateway sends it. `@types/aws-lambda` leaves out
+ * the authorizer context, the caller identity, the `$connect` headers and the
+ * `$disconnect` status, which API Gateway does send.
+ */
+export interface WebSocketEvent
+  extends APIGatewayProxyWebsocketEventV2WithRequestContext<
+    APIGatewayEventWebsocketRequestContextV2 & {
+      authorizer?: AuthorizerContext;
+      identity?: { sourceIp?: string; userAgent?: string };
+      disconnectStatusCode?: number;
+      disconnectReason?: string;
+    }
+  > {
+  headers?: Record<string, string | undefined>;
+}
+
+/** What a route returns: API Gateway sends `body` back to the caller on two-way routes. */
+export interface RouteResult {
+  statusCode: number;
+  body?: string;
+}
+
+export type WebSocketHandler = (event: WebSocketEvent, context?: Context) => Promise<RouteResult>;

@@ -1,0 +1,44 @@
+import { fileURLToPath } from 'node:url';
+import { routes, type RouteDefinition } from '../lib/routes.js';
+import type { WebSocketHandler } from '../lambdas/handlers/event.js';
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * API Gateway's route selection for `$request.body.action`: a JSON object
+ * whose `action` names a route goes there; anything else (not JSON, no
+ * action, an unknown one) goes to `$default`.
+ */
+export function selectRoute(body: string, table: readonly RouteDefinition[] = routes): RouteDefinition {
+  const fallback = findRoute('$default', table);
+  let action: unknown;
+  try {
+    action = (JSON.parse(body) as { action?: unknown } | null)?.action;
+  } catch {
+    return fallback;
+  }
+  if (typeof action !== 'string' || action.startsWith('$')) return fallback;
+  return table.find((route) => route.routeKey === action) ?? fallback;
+}
+
+export function findRoute(routeKey: string, table: readonly RouteDefinition[] = routes): RouteDefinition {
+  const route = table.find((candidate) => candidate.routeKey === routeKey);
+  if (route === undefined) throw new Error(`the route table has no ${routeKey} route`);
+  return route;
+}
+
+const loaded = new Map<string, Promise<WebSocketHandler>>();
+
+/** The route's handler, imported from the same module Lambda runs. */
+export function loadHandler(route: RouteDefinition): Promise<WebSocketHandler> {
+  let handler = loaded.get(route.entry);
+  if (handler === undefined) {
+    const url = new URL(route.entry, `file://${projectRoot}`).href;
+    handler = import(url).then((module: { handler?: WebSocketHandler }) => {
+      if (typeof module.handler !== 'function') throw new Error(`${route.entry} exports no handler function`);
+      return module.handler;
+    });
+    loaded.set(route.entry, handler);
+  }
+  return handler;
+}
