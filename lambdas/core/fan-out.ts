@@ -92,14 +92,13 @@ export async function fanOutToRoom(
   room: string,
   frame: ServerFrame,
   exceptConnectionId?: string,
-  cascade = 0,
 ): Promise<FanOutResult> {
   const total: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
   for await (const page of roomMembershipPages(room)) {
     const recipients = page
       .filter((member) => member.connectionId !== exceptConnectionId)
       .map((member) => ({ connectionId: member.connectionId, room }));
-    const result = await postToConnections(recipients, frame, cascade);
+    const result = await postToConnections(recipients, frame);
     total.delivered += result.delivered;
     total.gone += result.gone;
     total.failed += result.failed;
@@ -108,7 +107,10 @@ export async function fanOutToRoom(
   return total;
 }
 
-/** Purges each gone connection once: its records, its memberships, and the `user_left` it owes. */
+/**
+ * Purges each gone connection once: its records and memberships first, all of
+ * them, so that the `user_left` each owes then counts only who is still there.
+ */
 export async function purgeGone(gone: readonly Recipient[], cascade = 0): Promise<void> {
   const roomsByConnection = new Map<string, string[]>();
   for (const { connectionId, room } of gone) {
@@ -116,9 +118,17 @@ export async function purgeGone(gone: readonly Recipient[], cascade = 0): Promis
     if (room !== undefined) rooms.push(room);
     roomsByConnection.set(connectionId, rooms);
   }
-  for (const [connectionId, rooms] of roomsByConnection) {
-    logger.info('purging gone connection', { connectionId });
-    await removeConnection(connectionId, rooms, cascade + 1);
+  const departures: { user: UserRef; rooms: Set<string> }[] = [];
+  for (const [connectionId, alsoRooms] of roomsByConnection) {
+    const record = await getConnectionRecord(connectionId);
+    await deleteConnectionItems(connectionId, record, alsoRooms);
+    if (record !== undefined) {
+      departures.push({ user: { userId: record.userId, name: record.name }, rooms: new Set([...record.rooms, ...alsoRooms]) });
+    }
+  }
+  if (cascade >= MAX_PURGE_CASCADE) return;
+  for (const { user, rooms } of departures) {
+    for (const room of rooms) await announceDeparture(room, user, cascade + 1);
   }
 }
 
@@ -126,18 +136,8 @@ export async function purgeGone(gone: readonly Recipient[], cascade = 0): Promis
  * Removes a connection and everything that points at it, then tells each room
  * it was in that its user left, if that was the user's last connection there.
  */
-export async function removeConnection(
-  connectionId: string,
-  alsoRooms: readonly string[] = [],
-  cascade = 0,
-): Promise<void> {
-  const record = await getConnectionRecord(connectionId);
-  await deleteConnectionItems(connectionId, record, alsoRooms);
-  if (record === undefined || cascade > MAX_PURGE_CASCADE) return;
-  const rooms = new Set([...record.rooms, ...alsoRooms]);
-  for (const room of rooms) {
-    await announceDeparture(room, { userId: record.userId, name: record.name }, cascade);
-  }
+export async function removeConnection(connectionId: string): Promise<void> {
+  await purgeGone([{ connectionId }]);
 }
 
 /** Sends `user_left` to the room unless the user still has another connection in it. */

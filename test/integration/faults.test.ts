@@ -1,0 +1,148 @@
+import {
+  ApiGatewayManagementApiClient,
+  ApiGatewayManagementApiServiceException,
+  GoneException,
+  LimitExceededException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dynamo } from '../../lambdas/core/clients.js';
+import { keys } from '../../lambdas/core/table.js';
+import { managementApi } from '../support/management-api.js';
+import { connectionItems, getItem } from '../support/table.js';
+import { TestConnection } from '../support/test-connection.js';
+
+const managementMock = mockClient(ApiGatewayManagementApiClient);
+const dynamoMock = mockClient(dynamo);
+
+afterEach(() => {
+  managementMock.reset();
+  dynamoMock.reset();
+});
+
+/** Frames the mocked Management API was asked to post, by connection. */
+function postedTo(connectionId: string): unknown[] {
+  return managementMock
+    .commandCalls(PostToConnectionCommand, { ConnectionId: connectionId })
+    .map((call) => JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')) as unknown);
+}
+
+async function joinAll(room: string, users: string[]): Promise<TestConnection[]> {
+  const conns: TestConnection[] = [];
+  for (const user of users) {
+    const conn = await TestConnection.open(user);
+    await conn.send({ action: 'joinRoom', room });
+    conns.push(conn);
+  }
+  return conns;
+}
+
+describe('a post answered 410 Gone', () => {
+  it('purges that connection and all its memberships, while the others still get the message', async () => {
+    dynamoMock.restore();
+    const [sender, alive, gone, alsoGone] = await joinAll('fanout-410', ['s1', 'a1', 'g1', 'g2']);
+    await gone?.send({ action: 'joinRoom', room: 'second-room' });
+    const goneIds = [gone?.connectionId, alsoGone?.connectionId];
+    managementMock.onAnyCommand().resolves({});
+    managementMock
+      .on(PostToConnectionCommand, { ConnectionId: gone?.connectionId })
+      .rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
+    // Some gone answers arrive without the modelled name: the status alone must do.
+    managementMock
+      .on(PostToConnectionCommand, { ConnectionId: alsoGone?.connectionId })
+      .rejects(new ApiGatewayManagementApiServiceException({ name: 'UnknownError', $fault: 'client', $metadata: { httpStatusCode: 410 } }));
+    managementMock.resetHistory();
+
+    const ack = await sender?.send({ action: 'sendMessage', room: 'fanout-410', data: 'hello' });
+
+    expect(ack).toMatchObject({ type: 'ack', seq: 1 });
+    expect(postedTo(alive?.connectionId ?? '')).toEqual([
+      expect.objectContaining({ type: 'message', data: 'hello' }),
+      // Both purged before either departure is announced, so both counts are 2.
+      expect.objectContaining({ type: 'user_left', user: { userId: 'g1', name: 'g1' }, count: 2 }),
+      expect.objectContaining({ type: 'user_left', user: { userId: 'g2', name: 'g2' }, count: 2 }),
+    ]);
+    expect(await connectionItems(gone?.connectionId ?? '', 'g1', ['fanout-410', 'second-room'])).toEqual({
+      connection: undefined,
+      userLink: undefined,
+      memberships: [],
+    });
+    expect(await connectionItems(alsoGone?.connectionId ?? '', 'g2', ['fanout-410'])).toEqual({
+      connection: undefined,
+      userLink: undefined,
+      memberships: [],
+    });
+    // Each gone connection was tried once and never again once purged.
+    for (const id of goneIds) expect(postedTo(id ?? '')).toHaveLength(1);
+    const members = await sender?.send({ action: 'members', room: 'fanout-410' });
+    expect(members).toMatchObject({ members: [{ userId: 'a1' }, { userId: 's1' }] });
+  });
+});
+
+describe('a post answered 429', () => {
+  it('is retried with backoff by the SDK and delivered when the gateway recovers (real HTTP)', async () => {
+    dynamoMock.restore();
+    managementMock.restore();
+    const [sender, slow] = await joinAll('fanout-429', ['s2', 'slow']);
+    managementApi.reset();
+    managementApi.throttle(slow?.connectionId ?? '', 2);
+
+    const ack = await sender?.send({ action: 'sendMessage', room: 'fanout-429', data: 'eventually' });
+
+    expect(ack).toMatchObject({ type: 'ack' });
+    expect(managementApi.attemptsFor(slow?.connectionId ?? '')).toBe(3);
+    expect(slow?.received()).toEqual([expect.objectContaining({ type: 'message', data: 'eventually' })]);
+  });
+
+  it('that persists is given up on without purging the connection, and the others are served', async () => {
+    dynamoMock.restore();
+    const [sender, throttled, fine] = await joinAll('fanout-429-persist', ['s3', 't3', 'f3']);
+    managementMock.onAnyCommand().resolves({});
+    managementMock
+      .on(PostToConnectionCommand, { ConnectionId: throttled?.connectionId })
+      .rejects(new LimitExceededException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }));
+
+    const ack = await sender?.send({ action: 'sendMessage', room: 'fanout-429-persist', data: 'busy' });
+
+    expect(ack).toMatchObject({ type: 'ack' });
+    expect(postedTo(fine?.connectionId ?? '')).toEqual([expect.objectContaining({ data: 'busy' })]);
+    expect(await getItem(keys.connection(throttled?.connectionId ?? ''))).toBeDefined();
+    expect(await getItem(keys.membership('fanout-429-persist', throttled?.connectionId ?? ''))).toBeDefined();
+  });
+});
+
+describe('DynamoDB throttling', () => {
+  const throttled = () =>
+    new ProvisionedThroughputExceededException({ message: 'Throughput exceeded', $metadata: { httpStatusCode: 400 } });
+
+  it('answers a message route with an INTERNAL error frame carrying the request id, and writes nothing', async () => {
+    dynamoMock.restore();
+    const conn = await TestConnection.open('throttled-user');
+    const mock = mockClient(dynamo);
+    mock.onAnyCommand().rejects(throttled());
+
+    const reply = await conn.send({ action: 'joinRoom', room: 'throttled-room' });
+
+    mock.restore();
+    expect(reply).toEqual({
+      type: 'error',
+      code: 'INTERNAL',
+      message: expect.stringMatching(/internal error/),
+      requestId: expect.any(String),
+      action: 'joinRoom',
+    });
+    expect(await getItem(keys.membership('throttled-room', conn.connectionId))).toBeUndefined();
+  });
+
+  it('refuses $connect with 500 and leaves $disconnect answering 200', async () => {
+    dynamoMock.onAnyCommand().rejects(throttled());
+    const conn = new TestConnection({ userId: 'throttled-2', name: 'x', rooms: [], roles: [] });
+
+    expect((await conn.connect()).statusCode).toBe(500);
+    expect((await conn.disconnect()).statusCode).toBe(200);
+    dynamoMock.restore();
+    expect(await getItem(keys.connection(conn.connectionId))).toBeUndefined();
+  });
+});

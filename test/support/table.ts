@@ -1,0 +1,63 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { keys, roomPartition, userPartition, type ItemKey } from '../../lambdas/core/table.js';
+
+/**
+ * Direct reads and writes of the test file's table, to check what the
+ * handlers stored (and did not store) and to plant expired items.
+ */
+const client = DynamoDBDocumentClient.from(
+  new DynamoDBClient({
+    endpoint: process.env.DYNAMODB_ENDPOINT,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  }),
+);
+
+const tableName = (): string => process.env.TABLE_NAME as string;
+
+export async function getItem(key: ItemKey): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+  return Item;
+}
+
+export async function partitionItems(pk: string): Promise<Record<string, unknown>[]> {
+  const { Items } = await client.send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    }),
+  );
+  return Items ?? [];
+}
+
+/** Every item that belongs to the connection, wherever it lives. */
+export async function connectionItems(connectionId: string, userId: string, rooms: readonly string[] = []) {
+  const [connection, userLinks, ...roomItems] = await Promise.all([
+    getItem(keys.connection(connectionId)),
+    partitionItems(userPartition(userId)),
+    ...rooms.map((room) => partitionItems(roomPartition(room))),
+  ]);
+  const mine = (item: Record<string, unknown>) => String(item.sk) === `CONN#${connectionId}`;
+  return {
+    connection,
+    userLink: userLinks.find(mine),
+    memberships: roomItems.flatMap((items) => items.filter(mine)),
+  };
+}
+
+export async function setExpiresAt(key: ItemKey, expiresAt: number): Promise<void> {
+  await client.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: key,
+      UpdateExpression: 'SET expiresAt = :e',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':e': expiresAt },
+    }),
+  );
+}
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
