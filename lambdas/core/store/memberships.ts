@@ -98,6 +98,7 @@ function membersQuery(room: string) {
     ExpressionAttributeValues: { ':pk': roomPartition(room), ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
     ProjectionExpression: 'sk, userId, #name',
     ExpressionAttributeNames: { '#name': 'name' },
+    ConsistentRead: true,
   };
 }
 
@@ -109,12 +110,16 @@ function toMembership(item: Record<string, unknown>): RoomMembership {
   };
 }
 
-/** The room's live memberships a page at a time, for fan-out. */
+/**
+ * The room's live memberships a page at a time, for fan-out. Strongly
+ * consistent, so a member who has just joined (and was told `lastSeq`) gets
+ * every message numbered after it.
+ */
 export async function* roomMembershipPages(room: string): AsyncGenerator<RoomMembership[]> {
   for await (const page of queryPages(membersQuery(room))) yield page.map(toMembership);
 }
 
 /** Every live membership of the room. */
 export async function listRoomMemberships(room: string): Promise<RoomMembership[]> {
-  return (await queryAll({ ...membersQuery(room), ConsistentRead: true })).map(toMembership);
+  return (await queryAll(membersQuery(room))).map(toMembership);
 }
