@@ -32,3 +32,28 @@ export const routes: readonly RouteDefinition[] = [
   { routeKey: 'history', name: 'history', entry: 'lambdas/handlers/history.ts', twoWay: true },
   { routeKey: 'ping', name: 'ping', entry: 'lambdas/handlers/ping.ts', twoWay: true },
 ];
+
+/**
+ * The REQUEST authorizer on `$connect`. Its identity source is the `token`
+ * query parameter (browsers cannot set headers on a WebSocket): API Gateway
+ * answers 401 itself, without calling the authorizer, when it is missing or empty.
+ */
+export const connectAuthorizer = {
+  name: 'authorizer',
+  entry: 'lambdas/handlers/authorizer.ts',
+  identitySource: 'route.request.querystring.token',
+  tokenQueryParameter: 'token',
+} as const;
+
+/**
+ * The server-side API (`POST /publish`, `GET /stats`) for other services:
+ * deployed behind IAM, served locally by the gateway on its own port.
+ */
+export const adminApi = {
+  name: 'admin',
+  entry: 'lambdas/handlers/admin.ts',
+  routes: [
+    { method: 'POST', path: '/publish' },
+    { method: 'GET', path: '/stats' },
+  ],
+} as const;
