@@ -21,7 +21,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/dynamodb-global-setup.ts'],
           setupFiles: ['test/support/integration-setup.ts'],
-          env: quietLogs,
+          env: { ...quietLogs, JWT_SECRET: 'integration-tests-secret-at-least-32-bytes-long' },
           testTimeout: 30_000,
           hookTimeout: 90_000,
         },

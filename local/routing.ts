@@ -27,18 +27,23 @@ export function findRoute(routeKey: string, table: readonly RouteDefinition[] = 
   return route;
 }
 
-const loaded = new Map<string, Promise<WebSocketHandler>>();
+const loaded = new Map<string, Promise<unknown>>();
+
+/** The `handler` export of a module of the project, imported once, as Lambda imports it. */
+export function loadEntry<H>(entry: string): Promise<H> {
+  let handler = loaded.get(entry);
+  if (handler === undefined) {
+    const url = new URL(entry, `file://${projectRoot}`).href;
+    handler = import(url).then((module: { handler?: unknown }) => {
+      if (typeof module.handler !== 'function') throw new Error(`${entry} exports no handler function`);
+      return module.handler;
+    });
+    loaded.set(entry, handler);
+  }
+  return handler as Promise<H>;
+}
 
 /** The route's handler, imported from the same module Lambda runs. */
 export function loadHandler(route: RouteDefinition): Promise<WebSocketHandler> {
-  let handler = loaded.get(route.entry);
-  if (handler === undefined) {
-    const url = new URL(route.entry, `file://${projectRoot}`).href;
-    handler = import(url).then((module: { handler?: WebSocketHandler }) => {
-      if (typeof module.handler !== 'function') throw new Error(`${route.entry} exports no handler function`);
-      return module.handler;
-    });
-    loaded.set(route.entry, handler);
-  }
-  return handler;
+  return loadEntry<WebSocketHandler>(route.entry);
 }

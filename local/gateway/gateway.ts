@@ -1,0 +1,424 @@
+/**
+ * A local API Gateway WebSocket API, faithful where users would notice: it
+ * reads the route table, runs the same handler modules Lambda runs with
+ * events shaped as API Gateway shapes them, enforces the authorizer's
+ * identity source and API Gateway's limits and timeouts, and serves the
+ * Management API and the admin API on the same port.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEvent,
+} from 'aws-lambda';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
+import type { RouteResult } from '../../lambdas/handlers/event.js';
+import { adminApi, connectAuthorizer, routes, type RouteDefinition } from '../../lib/routes.js';
+import { findRoute, loadEntry, loadHandler, selectRoute } from '../routing.js';
+import {
+  authorizerEvent,
+  connectEvent,
+  disconnectEvent,
+  httpApiEvent,
+  lambdaContext,
+  messageEvent,
+  type ApiInfo,
+  type ClientInfo,
+} from './events.js';
+import { FrameSizeGuard } from './frame-size-guard.js';
+import { readBody, sendJson } from './http.js';
+import { isManagementPath, serveManagementApi, type ManagedConnection } from './management-api.js';
+
+export interface LocalGatewayOptions {
+  /** 3001 by default; 0 picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  readonly stage?: string;
+  /** API Gateway: 10 minutes without a client message closes the connection. */
+  readonly idleTimeoutSeconds?: number;
+  /** API Gateway: every connection closes after 2 hours. */
+  readonly maxConnectionSeconds?: number;
+  /** Run the `$connect` REQUEST authorizer (default true). */
+  readonly authorize?: boolean;
+  readonly routes?: readonly RouteDefinition[];
+  /** One line per notable event (connections, refusals, handler failures). */
+  readonly log?: (line: string) => void;
+}
+
+type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+type AdminHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Close codes API Gateway uses. */
+const GOING_AWAY = 1001;
+const MESSAGE_TOO_BIG = 1009;
+const NORMAL = 1000;
+
+class LocalConnection implements ManagedConnection {
+  lastActiveAt: number;
+  /** Set when the gateway itself closes the socket, so `$disconnect` reports why. */
+  closedBy: { code: number; reason: string } | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly lifetimeTimer: NodeJS.Timeout;
+
+  constructor(
+    readonly client: ClientInfo,
+    readonly socket: WebSocket,
+    private readonly idleMs: number,
+    maxMs: number,
+  ) {
+    this.lastActiveAt = client.connectedAt;
+    this.lifetimeTimer = setTimeout(() => this.close(GOING_AWAY, 'Going away'), maxMs);
+    this.markActive();
+  }
+
+  get connectedAt(): number {
+    return this.client.connectedAt;
+  }
+  get sourceIp(): string {
+    return this.client.sourceIp;
+  }
+  get userAgent(): string {
+    return this.client.userAgent;
+  }
+
+  markActive(): void {
+    this.lastActiveAt = Date.now();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.close(GOING_AWAY, 'Going away'), this.idleMs);
+  }
+
+  send(data: Buffer | string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.socket.readyState !== WebSocket.OPEN) return reject(new Error('connection is closed'));
+      this.socket.send(typeof data === 'string' ? data : data.toString('utf8'), (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  drop(): void {
+    this.close(NORMAL, 'Connection deleted');
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closedBy !== undefined) return;
+    this.closedBy = { code, reason };
+    this.socket.close(code, reason);
+    // A peer that never answers the close frame is cut off, as API Gateway does.
+    setTimeout(() => this.socket.terminate(), 1_000).unref();
+  }
+
+  stopTimers(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.lifetimeTimer);
+  }
+}
+
+export class LocalGateway {
+  /**
+   * Test switch: while true, closed connections skip `$disconnect`, as happens
+   * on AWS where it is best effort, so the 410 purge path can be exercised.
+   */
+  losesDisconnects = false;
+
+  private readonly server: Server;
+  private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  private readonly connections = new Map<string, LocalConnection>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly log: (line: string) => void;
+  private api: ApiInfo | undefined;
+
+  constructor(private readonly options: LocalGatewayOptions = {}) {
+    this.log = options.log ?? (() => undefined);
+    this.server = createServer((request, response) => this.track(this.serveHttp(request, response)));
+    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.track(this.upgrade(request, socket, head)),
+    );
+  }
+
+  /** Starts listening; resolves with the WebSocket URL. */
+  async start(): Promise<string> {
+    const host = this.options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 3001, host, () => resolve());
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.api = {
+      apiId: 'local',
+      stage: this.options.stage ?? 'local',
+      domainName: `${host}:${port}`,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      accountId: '000000000000',
+    };
+    return this.url;
+  }
+
+  /**
+   * Imports every handler now rather than on first use, as a warm Lambda
+   * would be. Call it after the handlers' environment is set: they read it
+   * when imported.
+   */
+  async warm(): Promise<void> {
+    await Promise.all([
+      ...this.routes.map((route) => loadHandler(route)),
+      ...((this.options.authorize ?? true) ? [loadEntry(connectAuthorizer.entry)] : []),
+    ]);
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `ws://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  /** What `MANAGEMENT_ENDPOINT` (the stage's callback URL) is locally. */
+  get managementEndpoint(): string {
+    return `http://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  get openConnectionIds(): string[] {
+    return [...this.connections.keys()];
+  }
+
+  /** Closes every connection (1001, with `$disconnect`) and stops listening. */
+  async stop(): Promise<void> {
+    for (const connection of this.connections.values()) connection.close(GOING_AWAY, 'Going away');
+    this.sockets.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private get apiInfo(): ApiInfo {
+    if (this.api === undefined) throw new Error('the gateway has not started');
+    return this.api;
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.pending.add(work);
+    work
+      .catch((error: unknown) => this.log(`gateway error: ${String(error)}`))
+      .finally(() => this.pending.delete(work));
+  }
+
+  // ── handshake ────────────────────────────────────────────────────────────
+
+  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => undefined);
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const client: ClientInfo = {
+      connectionId: newConnectionId(),
+      connectedAt: Date.now(),
+      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: request.headers['user-agent'] ?? '',
+    };
+
+    let authorized = client;
+    if (this.options.authorize ?? true) {
+      const outcome = await this.authorize(client, request, url.searchParams);
+      if (typeof outcome === 'number') return this.refuse(socket, outcome, client);
+      authorized = { ...client, authorizer: outcome };
+    }
+
+    let result: RouteResult;
+    try {
+      result = await (await loadHandler(findRoute('$connect', this.routes)))(
+        connectEvent(this.apiInfo, authorized, request.headers, url.searchParams),
+        lambdaContext('connect'),
+      );
+    } catch (error) {
+      this.log(`$connect threw: ${String(error)}`);
+      return this.refuse(socket, 500, client);
+    }
+    if (result.statusCode < 200 || result.statusCode > 299) return this.refuse(socket, result.statusCode, client, result.body);
+
+    if (socket.destroyed) {
+      // The client left while `$connect` ran: API Gateway still reports the disconnect.
+      await this.runDisconnect(authorized, 1006, 'Client left during the handshake');
+      return;
+    }
+    // Registered before `ws` adds its own listener, so oversize frames are
+    // seen from their header, before `ws` could deliver them.
+    let connection: LocalConnection | undefined;
+    const guard = new FrameSizeGuard(MAX_FRAME_BYTES, () => connection?.close(MESSAGE_TOO_BIG, 'Message too big'));
+    socket.on('data', (chunk: Buffer) => guard.push(chunk));
+    this.sockets.handleUpgrade(request, socket, head, (ws) => {
+      connection = new LocalConnection(
+        authorized,
+        ws,
+        (this.options.idleTimeoutSeconds ?? 600) * 1000,
+        (this.options.maxConnectionSeconds ?? 7200) * 1000,
+      );
+      this.register(connection, guard);
+    });
+  }
+
+  private get routes(): readonly RouteDefinition[] {
+    return this.options.routes ?? routes;
+  }
+
+  /** The authorizer's context (plus `principalId`), or the status API Gateway answers with. */
+  private async authorize(
+    client: ClientInfo,
+    request: IncomingMessage,
+    search: URLSearchParams,
+  ): Promise<Record<string, string | number | boolean> | number> {
+    // API Gateway checks the identity source itself and answers 401 without calling the authorizer.
+    const token = search.get(connectAuthorizer.tokenQueryParameter);
+    if (token === null || token === '') return 401;
+    let result: APIGatewayAuthorizerResult;
+    try {
+      const authorizer = await loadEntry<AuthorizerHandler>(connectAuthorizer.entry);
+      result = await authorizer(authorizerEvent(this.apiInfo, client, request.headers, search));
+    } catch (error) {
+      // A Lambda authorizer that fails with "Unauthorized" means 401; any other failure is a 500.
+      return error instanceof Error && error.message === 'Unauthorized' ? 401 : 500;
+    }
+    const statements = result.policyDocument?.Statement ?? [];
+    const allowed =
+      statements.some((statement) => statement.Effect === 'Allow') &&
+      !statements.some((statement) => statement.Effect === 'Deny');
+    if (!allowed) return 403;
+    const context: Record<string, string | number | boolean> = { principalId: result.principalId };
+    for (const [key, value] of Object.entries(result.context ?? {})) {
+      if (value !== null && value !== undefined) context[key] = value;
+    }
+    return context;
+  }
+
+  private refuse(socket: Duplex, status: number, client: ClientInfo, body?: string): void {
+    const message = body ?? JSON.stringify({ message: STATUS_CODES[status] ?? 'Error' });
+    this.log(`refused ${client.sourceIp} with ${status}`);
+    if (socket.destroyed) return;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+        'Connection: close\r\nContent-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+    );
+  }
+
+  // ── an open connection ───────────────────────────────────────────────────
+
+  private register(connection: LocalConnection, guard: FrameSizeGuard): void {
+    const { connectionId } = connection.client;
+    this.connections.set(connectionId, connection);
+    this.log(`connected ${connectionId} (${String(connection.client.authorizer?.userId ?? 'no user')})`);
+    connection.socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (guard.oversize) return;
+      connection.markActive();
+      this.track(this.dispatch(connection, toBuffer(data), isBinary));
+    });
+    connection.socket.on('error', (error: Error & { code?: string }) => {
+      // `ws` closes with 1009 itself when a message exceeds the 128 KiB limit.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') connection.closedBy ??= { code: MESSAGE_TOO_BIG, reason: 'Message too big' };
+    });
+    connection.socket.on('close', (code: number, reason: Buffer) => {
+      connection.stopTimers();
+      this.connections.delete(connectionId);
+      const status = connection.closedBy ?? { code, reason: reason.toString() || 'Client closed' };
+      this.log(`disconnected ${connectionId} (${status.code} ${status.reason})`);
+      if (this.losesDisconnects) return;
+      this.track(this.runDisconnect(connection.client, status.code, status.reason));
+    });
+  }
+
+  private async dispatch(connection: LocalConnection, data: Buffer, isBinary: boolean): Promise<void> {
+    // Binary frames cannot be route-selected on `$request.body.action`.
+    const body = isBinary ? data.toString('base64') : data.toString('utf8');
+    const route = isBinary ? findRoute('$default', this.routes) : selectRoute(body, this.routes);
+    const event = messageEvent(this.apiInfo, connection.client, route.routeKey, body, isBinary);
+    let result: RouteResult;
+    try {
+      result = await (await loadHandler(route))(event, lambdaContext(route.name));
+    } catch (error) {
+      this.log(`${route.routeKey} threw: ${String(error)}`);
+      await connection
+        .send(
+          JSON.stringify({
+            message: 'Internal server error',
+            connectionId: connection.client.connectionId,
+            requestId: event.requestContext.requestId,
+          }),
+        )
+        .catch(() => undefined);
+      return;
+    }
+    if (route.twoWay && result.body !== undefined && result.body !== '') {
+      await connection.send(result.body).catch(() => undefined);
+    }
+  }
+
+  private async runDisconnect(client: ClientInfo, code: number, reason: string): Promise<void> {
+    try {
+      const handler = await loadHandler(findRoute('$disconnect', this.routes));
+      await handler(disconnectEvent(this.apiInfo, client, code, reason), lambdaContext('disconnect'));
+    } catch (error) {
+      this.log(`$disconnect threw: ${String(error)}`);
+    }
+  }
+
+  // ── HTTP: Management API and admin API ───────────────────────────────────
+
+  private async serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (isManagementPath(url.pathname)) {
+      await serveManagementApi(request, response, url.pathname, (id) => this.connections.get(id));
+      return;
+    }
+    if (adminApi.routes.some((route) => route.path === url.pathname)) {
+      await this.serveAdmin(request, response, url);
+      return;
+    }
+    sendJson(response, 404, { message: 'Not Found' });
+  }
+
+  private async serveAdmin(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const body = await readBody(request, 10 * MAX_MESSAGE_BYTES);
+    if (body === undefined) return sendJson(response, 413, { error: 'PAYLOAD_TOO_LARGE', message: 'request body too large' });
+    const event = httpApiEvent(
+      this.apiInfo,
+      request.method ?? 'GET',
+      url.pathname,
+      url.searchParams,
+      request.headers,
+      body,
+      request.socket.remoteAddress ?? '127.0.0.1',
+    );
+    try {
+      const handler = await loadEntry<AdminHandler>(adminApi.entry);
+      const result = await handler(event);
+      const payload = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+      response.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
+      response.end(payload);
+    } catch (error) {
+      this.log(`admin API threw: ${String(error)}`);
+      sendJson(response, 500, { message: 'Internal Server Error' });
+    }
+  }
+}
+
+
+function newConnectionId(): string {
+  // API Gateway ids look like "L0SM9cOFvHcCIhw=": 15 base64 characters and padding.
+  return `${randomBytes(11).toString('base64url')}=`;
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) result[name] = String(value);
+  return result;
+}

@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Reads a request body, giving up (undefined) past `limit` bytes. */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      if (!over) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/** An AWS REST-JSON error: the SDK reads the error type from `x-amzn-ErrorType`. */
+export function sendAwsError(response: ServerResponse, status: number, errorType: string, message: string | null): void {
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-ErrorType': errorType,
+    'x-amzn-RequestId': crypto.randomUUID(),
+  });
+  response.end(JSON.stringify({ message }));
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}

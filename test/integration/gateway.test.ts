@@ -1,0 +1,277 @@
+import { spawn } from 'node:child_process';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+  PayloadTooLargeException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../lambdas/core/table.js';
+import { mintDevToken } from '../../local/dev-token.js';
+import type { LocalGateway } from '../../local/gateway/gateway.js';
+import { connectAs, startLocalGateway } from '../support/local-gateway.js';
+import { connectionItems, getItem } from '../support/table.js';
+import { recordedEvents, routesWithTestRoutes } from '../support/test-routes.js';
+import { HandshakeRefused, WsClient } from '../support/ws-client.js';
+
+let gateway: LocalGateway;
+let management: ApiGatewayManagementApiClient;
+
+beforeAll(async () => {
+  gateway = await startLocalGateway({ routes: routesWithTestRoutes });
+  management = new ApiGatewayManagementApiClient({
+    endpoint: gateway.managementEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+});
+
+afterAll(async () => {
+  management.destroy();
+  await gateway.stop();
+});
+
+async function refusal(url: string): Promise<number> {
+  const error = await WsClient.connect(url).then(
+    (client) => (client.socket.terminate(), undefined),
+    (reason: unknown) => reason,
+  );
+  return error instanceof HandshakeRefused ? error.status : -1;
+}
+
+describe('chat through the local gateway', () => {
+  it('lets two users chat in a room', async () => {
+    const alice = await connectAs(gateway, 'alice', { name: 'Alice' });
+    const bob = await connectAs(gateway, 'bob', { name: 'Bob' });
+
+    expect(await alice.client.request({ action: 'joinRoom', room: 'lobby' }, 'joined')).toMatchObject({
+      type: 'joined',
+      members: [{ userId: 'alice', name: 'Alice' }],
+    });
+    expect(await bob.client.request({ action: 'joinRoom', room: 'lobby' }, 'joined')).toMatchObject({
+      members: [
+        { userId: 'alice', name: 'Alice' },
+        { userId: 'bob', name: 'Bob' },
+      ],
+    });
+    expect(await alice.client.nextOfType('user_joined')).toMatchObject({ user: { userId: 'bob' }, count: 2 });
+
+    const ack = await alice.client.request(
+      { action: 'sendMessage', room: 'lobby', data: { text: 'hi Bob' }, clientMsgId: 'a-1' },
+      'ack',
+    );
+    const message = await bob.client.nextOfType('message');
+
+    expect(ack).toMatchObject({ type: 'ack', clientMsgId: 'a-1', seq: 1 });
+    expect(message).toMatchObject({ room: 'lobby', seq: 1, from: { userId: 'alice', name: 'Alice' }, data: { text: 'hi Bob' } });
+    expect(message.id).toBe(ack.id);
+    await alice.client.close();
+    expect(await bob.client.nextOfType('user_left')).toMatchObject({ user: { userId: 'alice' }, count: 1 });
+    await bob.client.close();
+  });
+
+  it('delivers a private message to both devices of the user', async () => {
+    const sender = await connectAs(gateway, 'carol');
+    const phone = await connectAs(gateway, 'dave');
+    const laptop = await connectAs(gateway, 'dave');
+
+    await sender.client.request({ action: 'sendMessage', to: 'dave', data: 'psst' }, 'ack');
+
+    for (const device of [phone, laptop]) {
+      expect(await device.client.nextOfType('message')).toMatchObject({ from: { userId: 'carol' }, data: 'psst' });
+    }
+    for (const c of [sender, phone, laptop]) await c.client.close();
+  });
+
+  it('purges a connection whose $disconnect never ran on the next fan-out', async () => {
+    const speaker = await connectAs(gateway, 'erin');
+    const vanishing = await connectAs(gateway, 'frank');
+    await speaker.client.request({ action: 'joinRoom', room: 'lossy' }, 'joined');
+    await vanishing.client.request({ action: 'joinRoom', room: 'lossy' }, 'joined');
+    await speaker.client.nextOfType('user_joined');
+
+    gateway.losesDisconnects = true;
+    await vanishing.client.close();
+    gateway.losesDisconnects = false;
+    expect(await getItem(keys.membership('lossy', vanishing.connectionId))).toBeDefined();
+
+    await speaker.client.request({ action: 'sendMessage', room: 'lossy', data: 'anyone?' }, 'ack');
+
+    expect(await speaker.client.nextOfType('user_left')).toMatchObject({ user: { userId: 'frank' }, count: 1 });
+    await expect(management.send(new GetConnectionCommand({ ConnectionId: vanishing.connectionId }))).rejects.toBeInstanceOf(
+      GoneException,
+    );
+    expect(await speaker.client.request({ action: 'members', room: 'lossy' }, 'members')).toMatchObject({
+      members: [{ userId: 'erin', connections: 1 }],
+    });
+    expect(await connectionItems(vanishing.connectionId, 'frank', ['lossy'])).toEqual({
+      connection: undefined,
+      userLink: undefined,
+      memberships: [],
+    });
+    await speaker.client.close();
+  });
+});
+
+describe('frames the gateway answers with an error', () => {
+  it.each([
+    ['not JSON', 'hello there', { type: 'error', code: 'BAD_REQUEST' }],
+    ['an unknown action', '{"action":"fly"}', { type: 'error', code: 'UNKNOWN_ACTION', action: 'fly' }],
+    ['no action', '{"room":"x"}', { type: 'error', code: 'BAD_REQUEST' }],
+    ['a bad field', '{"action":"joinRoom","room":"no spaces"}', { type: 'error', code: 'BAD_REQUEST', action: 'joinRoom' }],
+  ])('%s', async (_description, frame, expected) => {
+    const { client } = await connectAs(gateway, 'gina');
+    const reply = client.next();
+    client.send(frame);
+    expect(await reply).toMatchObject({ ...expected, requestId: expect.any(String) });
+    await client.close();
+  });
+
+  it('answers a handler that throws with API Gateway’s Internal server error frame and keeps the socket open', async () => {
+    const { client, connectionId } = await connectAs(gateway, 'hank');
+
+    const reply = client.next();
+    client.send({ action: 'explode' });
+
+    expect(await reply).toEqual({ message: 'Internal server error', connectionId, requestId: expect.any(String) });
+    expect(await client.request({ action: 'ping' }, 'pong')).toMatchObject({ type: 'pong' });
+    await client.close();
+  });
+});
+
+describe('the handshake', () => {
+  it('refuses a missing or empty token with 401 before any authorizer runs, and a bad one with 403', async () => {
+    const before = recordedEvents.length;
+    expect(await refusal(gateway.url)).toBe(401);
+    expect(await refusal(`${gateway.url}/?token=`)).toBe(401);
+    expect(await refusal(`${gateway.url}/?token=not-a-jwt`)).toBe(403);
+    const wrongSecret = await mintDevToken({ userId: 'ivan' }, 'some-other-secret-that-is-long-enough!!');
+    expect(await refusal(`${gateway.url}/?token=${wrongSecret}`)).toBe(403);
+    // Refused before $connect: nothing reached it.
+    expect(recordedEvents.length).toBe(before);
+  });
+
+  it("refuses the user's sixth connection with 429, the status $connect answered", async () => {
+    const devices = [];
+    for (let i = 0; i < 5; i += 1) devices.push(await connectAs(gateway, 'jill'));
+    const token = await mintDevToken({ userId: 'jill' });
+
+    expect(await refusal(`${gateway.url}/?token=${token}`)).toBe(429);
+    for (const device of devices) await device.client.close();
+  });
+
+  it('gives $connect and every route the event API Gateway would', async () => {
+    const token = await mintDevToken({ userId: 'kate', name: 'Kate', rooms: ['private-a'], roles: ['admin'] });
+    const client = await WsClient.connect(`${gateway.url}/?token=${token}&lang=en`, { headers: { 'user-agent': 'e2e-test' } });
+    const connect = recordedEvents.at(-1);
+
+    const reply = client.next();
+    client.send({ action: 'echoEvent', hello: 1 });
+    const echoed = await reply;
+
+    expect(connect).toMatchObject({
+      requestContext: {
+        routeKey: '$connect',
+        eventType: 'CONNECT',
+        stage: 'local',
+        apiId: 'local',
+        domainName: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+        connectionId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/),
+        connectedAt: expect.any(Number),
+        requestTimeEpoch: expect.any(Number),
+        identity: { sourceIp: '127.0.0.1', userAgent: 'e2e-test' },
+        authorizer: { principalId: 'kate', userId: 'kate', name: 'Kate', rooms: 'private-a', roles: 'admin' },
+      },
+      headers: expect.objectContaining({ 'user-agent': 'e2e-test' }),
+      queryStringParameters: { token, lang: 'en' },
+      isBase64Encoded: false,
+    });
+    expect(echoed).toMatchObject({
+      requestContext: {
+        routeKey: 'echoEvent',
+        eventType: 'MESSAGE',
+        messageId: expect.any(String),
+        requestId: expect.any(String),
+        connectionId: connect?.requestContext.connectionId,
+        connectedAt: connect?.requestContext.connectedAt,
+        authorizer: { userId: 'kate' },
+      },
+      body: '{"action":"echoEvent","hello":1}',
+      isBase64Encoded: false,
+    });
+    await client.close();
+  });
+});
+
+describe('the Management API', () => {
+  it('posts to, describes and deletes a connection through the real SDK client', async () => {
+    const { client, connectionId } = await connectAs(gateway, 'liam');
+    const pushed = client.next();
+
+    await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{"hello":"there"}') }));
+    const described = await management.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+    await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+
+    expect(await pushed).toEqual({ hello: 'there' });
+    expect(described.ConnectedAt).toBeInstanceOf(Date);
+    expect(described.LastActiveAt).toBeInstanceOf(Date);
+    expect(described.Identity).toMatchObject({ SourceIp: '127.0.0.1' });
+    expect((await client.closed).code).toBe(1000);
+    // $disconnect ran for the deleted connection.
+    await expect.poll(() => getItem(keys.connection(connectionId))).toBeUndefined();
+  });
+
+  it('answers an unknown connection with a GoneException the SDK recognises', async () => {
+    const post = management.send(new PostToConnectionCommand({ ConnectionId: 'nope', Data: Buffer.from('x') }));
+    await expect(post).rejects.toBeInstanceOf(GoneException);
+    await expect(post).rejects.toMatchObject({ $metadata: { httpStatusCode: 410 } });
+    await expect(management.send(new DeleteConnectionCommand({ ConnectionId: 'nope' }))).rejects.toBeInstanceOf(GoneException);
+  });
+
+  it('refuses a post over 128 KiB with 413', async () => {
+    const { client, connectionId } = await connectAs(gateway, 'mona');
+    const post = management.send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.alloc(128 * 1024 + 1, 'a') }),
+    );
+    await expect(post).rejects.toBeInstanceOf(PayloadTooLargeException);
+    await client.close();
+  });
+});
+
+describe('wscat', () => {
+  it('joins a room and receives a message', { timeout: 30_000 }, async () => {
+    const token = await mintDevToken({ userId: 'wscat-user' });
+    const sender = await connectAs(gateway, 'nora');
+    await sender.client.request({ action: 'joinRoom', room: 'terminal' }, 'joined');
+
+    // Interactive, as a person uses it: wscat reads frames from its stdin (kept open) and prints what arrives.
+    const before = gateway.openConnectionIds.length;
+    const wscat = spawn('npx', ['wscat', '--no-color', '-c', `${gateway.url}/?token=${token}`], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const printed = (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => pattern.test(output) && resolve();
+        wscat.stdout.on('data', (chunk: Buffer) => ((output += chunk.toString()), check()));
+        check();
+      });
+    try {
+      // Without a terminal wscat prints no "Connected" line: watch the gateway instead.
+      await expect.poll(() => gateway.openConnectionIds.length, { timeout: 20_000 }).toBe(before + 1);
+      wscat.stdin.write('{"action":"joinRoom","room":"terminal"}\n');
+      await sender.client.nextOfType('user_joined', 20_000);
+      await sender.client.request({ action: 'sendMessage', room: 'terminal', data: 'hello wscat' }, 'ack');
+      await printed(/hello wscat/);
+    } finally {
+      wscat.kill();
+    }
+
+    expect(output).toContain('"type":"joined"');
+    expect(output).toMatch(/"type":"message".*"data":"hello wscat"/);
+    await sender.client.close();
+  });
+});

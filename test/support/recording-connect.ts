@@ -1,0 +1,1 @@
+export { recordingConnect as handler } from './test-routes.js';

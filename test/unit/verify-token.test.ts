@@ -1,0 +1,281 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { describe, expect, it, vi } from 'vitest';
+import { MIN_HS256_SECRET_BYTES, readAuthConfig } from '../../lambdas/core/auth/auth-config.js';
+import { InvalidToken, verifyToken, type InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js';
+import { DEV_JWT_SECRET, mintDevToken } from '../../local/dev-token.js';
+
+// The auth config is read when verify-token.ts loads, i.e. before any import
+// above is evaluated; vi.hoisted is what runs earlier still.
+const { SECRET } = vi.hoisted(() => {
+  const SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
+  process.env.JWT_SECRET = SECRET;
+  delete process.env.JWT_ISSUER;
+  delete process.env.JWT_AUDIENCE;
+  delete process.env.JWT_CLOCK_TOLERANCE_SECONDS;
+  return { SECRET };
+});
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const key = (secret: string) => new TextEncoder().encode(secret);
+const now = () => Math.floor(Date.now() / 1000);
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function sign(claims: JWTPayload, secret = SECRET, alg = 'HS256'): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(key(secret));
+}
+
+async function reasonOf(token: string): Promise<InvalidTokenReason> {
+  const error: unknown = await verifyToken(token).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(InvalidToken);
+  return (error as InvalidToken).reason;
+}
+
+describe('verifyToken: valid tokens', () => {
+  it('maps the claims to an identity', async () => {
+    const exp = now() + 3600;
+    const token = await sign({ sub: 'alice', name: 'Alice', rooms: ['private-a', '*'], roles: ['admin'], exp });
+    await expect(verifyToken(token)).resolves.toStrictEqual({
+      userId: 'alice',
+      name: 'Alice',
+      rooms: ['private-a', '*'],
+      roles: ['admin'],
+      tokenExpiresAt: exp,
+    });
+  });
+
+  it('defaults name to sub, lists to empty, and leaves tokenExpiresAt out without exp', async () => {
+    await expect(verifyToken(await sign({ sub: 'bob' }))).resolves.toStrictEqual({
+      userId: 'bob',
+      name: 'bob',
+      rooms: [],
+      roles: [],
+    });
+  });
+
+  it.each<[string, unknown]>([
+    ['a number', 42],
+    ['an empty string', ''],
+    ['an object', { first: 'Bob' }],
+  ])('defaults name to sub when name is %s', async (_label, name) => {
+    const identity = await verifyToken(await sign({ sub: 'bob', name }));
+    expect(identity.name).toBe('bob');
+  });
+
+  it.each<[string, unknown]>([
+    ['a string', 'private-a'],
+    ['a number', 7],
+    ['an object', { 0: 'private-a' }],
+    ['null', null],
+  ])('treats rooms and roles that are %s as empty', async (_label, value) => {
+    const identity = await verifyToken(await sign({ sub: 'bob', rooms: value, roles: value }));
+    expect(identity.rooms).toStrictEqual([]);
+    expect(identity.roles).toStrictEqual([]);
+  });
+
+  it('drops list entries that are not strings, are empty, or contain a comma', async () => {
+    const token = await sign({
+      sub: 'bob',
+      rooms: ['private-a', 'private-b,private-c', 3, null, '', 'private-d'],
+      roles: ['admin,owner', 'reader', { role: 'x' }],
+    });
+    const identity = await verifyToken(token);
+    expect(identity.rooms).toStrictEqual(['private-a', 'private-d']);
+    expect(identity.roles).toStrictEqual(['reader']);
+  });
+
+  it('accepts a token expired within the default 5 s clock tolerance', async () => {
+    const identity = await verifyToken(await sign({ sub: 'bob', exp: now() - 2 }));
+    expect(identity.userId).toBe('bob');
+  });
+
+  it('accepts a token whose nbf is within the clock tolerance', async () => {
+    const identity = await verifyToken(await sign({ sub: 'bob', nbf: now() + 2 }));
+    expect(identity.userId).toBe('bob');
+  });
+
+  it('accepts any iss and aud when none is configured', async () => {
+    const identity = await verifyToken(await sign({ sub: 'bob', iss: 'someone', aud: 'something' }));
+    expect(identity.userId).toBe('bob');
+  });
+});
+
+describe('verifyToken: refusals', () => {
+  it('refuses an empty token as missing', async () => {
+    expect(await reasonOf('')).toBe('missing');
+  });
+
+  it.each(['garbage', 'a.b.c', 'a.b', '...', `${b64url({ alg: 'HS256' })}.${Buffer.from('[1]').toString('base64url')}.x`])(
+    'refuses %j as malformed',
+    async (token) => {
+      expect(await reasonOf(token)).toBe('malformed');
+    },
+  );
+
+  it('refuses a tampered payload that keeps the original signature', async () => {
+    const [header, , signature] = (await sign({ sub: 'alice', roles: [] })).split('.');
+    const forged = `${header}.${b64url({ sub: 'alice', roles: ['admin'] })}.${signature}`;
+    expect(await reasonOf(forged)).toBe('bad-signature');
+  });
+
+  it('refuses an unsecured (alg: none) token', async () => {
+    const unsecured = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'alice', exp: now() + 60 })}.`;
+    expect(await reasonOf(unsecured)).toBe('algorithm-not-allowed');
+  });
+
+  it('refuses HS256 signed with another secret', async () => {
+    expect(await reasonOf(await sign({ sub: 'alice' }, 'a-different-secret-that-is-also-long-enough'))).toBe('bad-signature');
+  });
+
+  it('refuses HS384 even with the right secret (algorithms are pinned)', async () => {
+    expect(await reasonOf(await sign({ sub: 'alice' }, SECRET, 'HS384'))).toBe('algorithm-not-allowed');
+  });
+
+  it('refuses an RS256 token', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+    expect(await reasonOf(token)).toBe('algorithm-not-allowed');
+  });
+
+  it('refuses a token expired beyond the clock tolerance', async () => {
+    expect(await reasonOf(await sign({ sub: 'alice', exp: now() - 60 }))).toBe('expired');
+  });
+
+  it('refuses a token not yet valid (nbf in the future)', async () => {
+    expect(await reasonOf(await sign({ sub: 'alice', nbf: now() + 600 }))).toBe('not-yet-valid');
+  });
+
+  it('refuses a token whose exp is not a number', async () => {
+    expect(await reasonOf(await sign({ sub: 'alice', exp: 'tomorrow' as unknown as number }))).toBe('invalid-claims');
+  });
+
+  it.each<[string, JWTPayload]>([
+    ['no sub', { name: 'Alice' }],
+    ['an empty sub', { sub: '' }],
+    ['a numeric sub', { sub: 42 as unknown as string }],
+  ])('refuses a token with %s', async (_label, claims) => {
+    expect(await reasonOf(await sign(claims))).toBe('missing-sub');
+  });
+
+  it('never puts the token into the error', async () => {
+    const token = await sign({ sub: 'alice', exp: now() - 60 });
+    const error = await verifyToken(token).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(InvalidToken);
+    expect((error as InvalidToken).message).toBe('invalid token: expired');
+    expect(JSON.stringify(error)).not.toContain(token);
+    expect(String((error as InvalidToken).stack)).not.toContain(token);
+  });
+});
+
+describe('readAuthConfig', () => {
+  const secret = 'x'.repeat(MIN_HS256_SECRET_BYTES);
+
+  it('reads the defaults', () => {
+    const config = readAuthConfig({ JWT_SECRET: secret });
+    expect(config.keySource).toStrictEqual({ kind: 'hs256-secret', secret: key(secret) });
+    expect(config.issuer).toBeUndefined();
+    expect(config.audience).toBeUndefined();
+    expect(config.clockToleranceSeconds).toBe(5);
+  });
+
+  it('reads issuer, audience and clock tolerance', () => {
+    const config = readAuthConfig({
+      JWT_SECRET: secret,
+      JWT_ISSUER: 'https://issuer.example',
+      JWT_AUDIENCE: 'realtime',
+      JWT_CLOCK_TOLERANCE_SECONDS: '0',
+    });
+    expect(config).toMatchObject({ issuer: 'https://issuer.example', audience: 'realtime', clockToleranceSeconds: 0 });
+  });
+
+  it.each([{}, { JWT_SECRET: '' }])('fails fast without JWT_SECRET (%j)', (env) => {
+    expect(() => readAuthConfig(env)).toThrow('Missing required environment variable JWT_SECRET');
+  });
+
+  it('fails fast on a secret shorter than 256 bits, without echoing it', () => {
+    const short = 'y'.repeat(MIN_HS256_SECRET_BYTES - 1);
+    expect(() => readAuthConfig({ JWT_SECRET: short })).toThrow(/at least 32 bytes/);
+    expect(() => readAuthConfig({ JWT_SECRET: short })).not.toThrow(short);
+  });
+
+  it.each(['-1', '1.5', 'five'])('fails fast on JWT_CLOCK_TOLERANCE_SECONDS=%s', (value) => {
+    expect(() => readAuthConfig({ JWT_SECRET: secret, JWT_CLOCK_TOLERANCE_SECONDS: value })).toThrow(
+      /JWT_CLOCK_TOLERANCE_SECONDS must be a non-negative integer/,
+    );
+  });
+
+  it('accepts the documented local default secret', () => {
+    expect(() => readAuthConfig({ JWT_SECRET: DEV_JWT_SECRET })).not.toThrow();
+  });
+});
+
+describe('mintDevToken', () => {
+  it('round-trips through verifyToken', async () => {
+    const before = now();
+    const token = await mintDevToken({ userId: 'carol', name: 'Carol', rooms: ['private-x'], roles: ['admin'] }, SECRET);
+    const identity = await verifyToken(token);
+    expect(identity).toMatchObject({ userId: 'carol', name: 'Carol', rooms: ['private-x'], roles: ['admin'] });
+    // Default lifetime: 12 hours.
+    expect(identity.tokenExpiresAt).toBeGreaterThanOrEqual(before + 12 * 3600);
+    expect(identity.tokenExpiresAt).toBeLessThanOrEqual(now() + 12 * 3600);
+  });
+
+  it('signs with JWT_SECRET from the environment by default', async () => {
+    const identity = await verifyToken(await mintDevToken({ userId: 'dave' }));
+    expect(identity).toMatchObject({ userId: 'dave', name: 'dave', rooms: [], roles: [] });
+  });
+
+  it('honours expiresIn', async () => {
+    const identity = await verifyToken(await mintDevToken({ userId: 'erin', expiresIn: '2h' }, SECRET));
+    expect(identity.tokenExpiresAt).toBeGreaterThan(now() + 2 * 3600 - 10);
+    expect(identity.tokenExpiresAt).toBeLessThanOrEqual(now() + 2 * 3600);
+  });
+
+  it('mints an expired token for a negative span, which verifyToken refuses', async () => {
+    expect(await reasonOf(await mintDevToken({ userId: 'erin', expiresIn: '-1h' }, SECRET))).toBe('expired');
+  });
+
+  it('signed with DEV_JWT_SECRET is refused by a verifier holding another secret', async () => {
+    expect(await reasonOf(await mintDevToken({ userId: 'eve' }, DEV_JWT_SECRET))).toBe('bad-signature');
+  });
+});
+
+describe('npm run token (local/token.ts)', () => {
+  function runCli(args: string[]) {
+    return spawnSync('npx', ['tsx', 'local/token.ts', ...args], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      env: { ...process.env, JWT_SECRET: SECRET },
+      timeout: 30_000,
+    });
+  }
+
+  it('prints only a token that verifies, carrying the arguments', { timeout: 30_000 }, async () => {
+    const result = runCli(['alice', 'Alice', '--rooms', 'private-a,private-b', '--admin']);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n').filter((line) => line !== '');
+    expect(lines).toHaveLength(1);
+    const identity = await verifyToken(lines[0] ?? '');
+    expect(identity).toMatchObject({
+      userId: 'alice',
+      name: 'Alice',
+      rooms: ['private-a', 'private-b'],
+      roles: ['admin'],
+    });
+  });
+
+  it.each([[[]], [['alice', '--bogus']], [['alice', 'Alice', 'extra']], [['alice', '--expires', 'soon']]])(
+    'exits 2 with a message on stderr and nothing on stdout for %j',
+    { timeout: 30_000 },
+    (args) => {
+      const result = runCli(args);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('usage: npm run token');
+    },
+  );
+});
