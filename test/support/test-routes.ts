@@ -6,15 +6,19 @@ import { findRoute, loadHandler } from '../../local/routing.js';
 export const recordedEvents: WebSocketEvent[] = [];
 
 /**
- * `$connect` that records its event, then does what the real one does. The
- * real handler is imported on first use, like every handler, because the core
+ * A route that records its event, then does what the real one does. The real
+ * handler is imported on first use, like every handler, because the core
  * reads its configuration when imported and the test sets it first.
  */
-export async function recordingConnect(event: WebSocketEvent): Promise<RouteResult> {
-  recordedEvents.push(event);
-  const realConnect: WebSocketHandler = await loadHandler(findRoute('$connect'));
-  return realConnect(event);
+function recording(routeKey: string): WebSocketHandler {
+  return async (event) => {
+    recordedEvents.push(event);
+    return (await loadHandler(findRoute(routeKey)))(event);
+  };
 }
+
+export const recordingConnect = recording('$connect');
+export const recordingDisconnect = recording('$disconnect');
 
 /** `explode` throws, as a broken handler would; `echoEvent` answers with the event it got. */
 export async function handler(event: WebSocketEvent): Promise<RouteResult> {
@@ -25,11 +29,13 @@ export async function handler(event: WebSocketEvent): Promise<RouteResult> {
 
 const entry = 'test/support/test-routes.ts';
 
-/** The real route table plus two test routes, and `$connect` recorded. */
+/** The real route table plus two test routes, with `$connect` and `$disconnect` recorded. */
 export const routesWithTestRoutes: RouteDefinition[] = [
-  ...routes.map((route) =>
-    route.routeKey === '$connect' ? { ...route, entry: 'test/support/recording-connect.ts' } : route,
-  ),
+  ...routes.map((route) => {
+    if (route.routeKey === '$connect') return { ...route, entry: 'test/support/recording-connect.ts' };
+    if (route.routeKey === '$disconnect') return { ...route, entry: 'test/support/recording-disconnect.ts' };
+    return route;
+  }),
   { routeKey: 'explode', name: 'explode', entry, twoWay: true },
   { routeKey: 'echoEvent', name: 'echo-event', entry, twoWay: true },
 ];

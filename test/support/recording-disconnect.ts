@@ -1,0 +1,1 @@
+export { recordingDisconnect as handler } from './test-routes.js';
