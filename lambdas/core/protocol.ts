@@ -141,3 +141,83 @@ export function describeIssues(error: z.ZodError): string {
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
 }
+
+// ── server-side publish (POST /publish, or the `publish` library call) ────────
+
+/**
+ * Marks the issue for `data` over MAX_DATA_BYTES, so that the one failure a
+ * caller fixes by sending less can be answered PAYLOAD_TOO_LARGE, not BAD_REQUEST.
+ */
+const TOO_LARGE_PARAMS = { code: 'PAYLOAD_TOO_LARGE' } as const satisfies { code: ErrorCode };
+
+/**
+ * `data` must be present: a plain `z.json()` reports a missing value as a bare
+ * "Invalid input", which tells an HTTP caller nothing.
+ */
+const requiredJson = z
+  .unknown()
+  .refine((value) => value !== undefined, { message: 'is required', abort: true })
+  .pipe(jsonValue);
+
+type PublishData = z.output<typeof jsonValue>;
+
+/** Where a publish goes: a room (stored, numbered), every device of a user, or every connection. */
+export type PublishTarget =
+  | { readonly room: string; readonly data: PublishData }
+  | { readonly userId: string; readonly data: PublishData }
+  | { readonly broadcast: true; readonly data: PublishData };
+
+/** Serialised size, counted in UTF-8 bytes as API Gateway counts them (TextEncoder, so browsers can share it). */
+function serialisedBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
+/**
+ * A server-side publish: exactly one of `room`, `userId` or `broadcast: true`,
+ * and `data` (any JSON, at most MAX_DATA_BYTES serialised). Unknown fields are
+ * dropped, as on client frames. The output is narrowed to one PublishTarget
+ * shape so that code branching on it cannot see two targets at once.
+ */
+export const publishRequest = z
+  .object({
+    room: roomName.optional(),
+    userId: userId.optional(),
+    broadcast: z.literal(true, { error: 'must be true (leave it out to publish to a room or a user)' }).optional(),
+    data: requiredJson,
+  })
+  .refine((request) => [request.room, request.userId, request.broadcast].filter((v) => v !== undefined).length === 1, {
+    message: 'publish needs exactly one of room, userId or broadcast: true',
+  })
+  .check((ctx) => {
+    // An object-level check so it also runs beside other failures: the size
+    // decides the answer only when it is the sole problem (see publishErrorCode).
+    if (ctx.value.data === undefined) return;
+    const bytes = serialisedBytes(ctx.value.data);
+    if (bytes > MAX_DATA_BYTES) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['data'],
+        message: `is ${bytes} bytes serialised; the limit is ${MAX_DATA_BYTES}`,
+        input: ctx.value.data,
+        params: TOO_LARGE_PARAMS,
+      });
+    }
+  })
+  .transform((request): PublishTarget => {
+    if (request.room !== undefined) return { room: request.room, data: request.data };
+    if (request.userId !== undefined) return { userId: request.userId, data: request.data };
+    return { broadcast: true, data: request.data };
+  });
+
+export type PublishRequest = z.output<typeof publishRequest>;
+
+/**
+ * The error code for a rejected publish: PAYLOAD_TOO_LARGE when `data` being
+ * too large is the only problem, BAD_REQUEST for anything malformed.
+ */
+export function publishErrorCode(error: z.ZodError): Extract<ErrorCode, 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE'> {
+  const tooLargeOnly = error.issues.every(
+    (issue) => issue.code === 'custom' && issue.params?.code === TOO_LARGE_PARAMS.code,
+  );
+  return tooLargeOnly ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+}

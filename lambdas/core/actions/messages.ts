@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
-import { fanOutToRoom, postToConnections } from '../fan-out.js';
+import { fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
 import { MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
 import { listLiveUserConnections } from '../store/connections.js';
 import { nextSequence, readHistory, storeMessage } from '../store/messages.js';
@@ -24,11 +24,8 @@ export async function sendMessage(caller: Caller, frame: ClientFrame<'sendMessag
   if (frame.room !== undefined) {
     const room = frame.room;
     requireMembership(connection, room);
-    const seq = await nextSequence(room);
-    const message = { ...base, room, seq, sentAt: new Date().toISOString() };
-    await storeMessage(message);
-    await fanOutToRoom(room, message, connection.connectionId);
-    return { type: 'ack', ...clientMsgId, id: message.id, seq };
+    const { message } = await postRoomMessage(room, base, connection.connectionId);
+    return { type: 'ack', ...clientMsgId, id: message.id, seq: message.seq };
   }
 
   const to = frame.to as string;
@@ -43,6 +40,29 @@ export async function sendMessage(caller: Caller, frame: ClientFrame<'sendMessag
     throw new ProtocolError('BAD_REQUEST', `user ${to} has no open connection`);
   }
   return { type: 'ack', ...clientMsgId, id: message.id };
+}
+
+/** A room message as stored and posted: it always has its room and `seq`. */
+export type RoomMessage = MessageFrame & { room: string; seq: number };
+
+/**
+ * Numbers a message with the room's next `seq`, stores it for `history`, then
+ * posts it to every live connection in the room but `exceptConnectionId`.
+ * Shared by `sendMessage` and the server-side `publish`, so that a pushed
+ * message is numbered, stored and delivered exactly like a member's.
+ */
+export async function postRoomMessage(
+  room: string,
+  content: Pick<MessageFrame, 'id' | 'from' | 'data'>,
+  exceptConnectionId?: string,
+): Promise<{ message: RoomMessage; result: FanOutResult }> {
+  const seq = await nextSequence(room);
+  // Fields picked one by one: a caller's object may carry more than a frame should.
+  const { id, from, data } = content;
+  const message: RoomMessage = { type: 'message', id, from, data, room, seq, sentAt: new Date().toISOString() };
+  await storeMessage(message);
+  const result = await fanOutToRoom(room, message, exceptConnectionId);
+  return { message, result };
 }
 
 /** Tells the others in a joined room that this user is typing; nothing is stored. */

@@ -9,9 +9,17 @@ import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
 import type { Identity } from '../identity.js';
-import { broadcastShardOf, CONNECTION_SORT_PREFIX, connectionIdFromSortKey, keys, userPartition } from '../table.js';
+import {
+  broadcastPartition,
+  broadcastShardOf,
+  CONNECTION_SORT_PREFIX,
+  connectionIdFromSortKey,
+  keys,
+  userPartition,
+} from '../table.js';
 import { deleteItems } from './batch-delete.js';
-import { queryAll } from './query.js';
+import { getItems } from './batch-get.js';
+import { queryAll, queryPages } from './query.js';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -195,4 +203,35 @@ export async function deleteConnectionItems(
   }
   await deleteItems(dependents);
   await deleteItems([keys.connection(connectionId)]);
+}
+
+/**
+ * Ids of every live connection, a page at a time: each everyone-set partition
+ * `ALL#<shard>` in turn, Queried (never Scanned) with expired links filtered
+ * out. Strongly consistent like a room's fan-out, so a connection registered
+ * before a broadcast started hears it. A page may be empty (all filtered).
+ */
+export async function* everyoneConnectionPages(): AsyncGenerator<string[]> {
+  const now = nowSeconds();
+  for (let shard = 0; shard < config.broadcastShards; shard += 1) {
+    const pages = queryPages({
+      TableName: config.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      FilterExpression: 'expiresAt > :now',
+      ExpressionAttributeValues: { ':pk': broadcastPartition(shard), ':prefix': CONNECTION_SORT_PREFIX, ':now': now },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    });
+    for await (const page of pages) yield page.map((item) => connectionIdFromSortKey(String(item.sk)));
+  }
+}
+
+/**
+ * The live records of these connections (BatchGetItem, 100 keys a request);
+ * ids without a record, or whose record has expired, are left out.
+ */
+export async function getLiveConnections(connectionIds: readonly string[]): Promise<ConnectionRecord[]> {
+  const now = nowSeconds();
+  const items = await getItems(connectionIds.map((connectionId) => keys.connection(connectionId)));
+  return items.map(toConnectionRecord).filter((record) => record.expiresAt > now);
 }
