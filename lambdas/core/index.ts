@@ -7,5 +7,5 @@ export { ConnectionRefused, ProtocolError } from './errors.js';
 export { fromAuthorizerContext, toAuthorizerContext, type AuthorizerContext, type Identity } from './identity.js';
 export { logger } from './observability.js';
 export * from './protocol.js';
-export { parsePublishRequest, publish, SYSTEM_USER, type PublishResult } from './actions/publish.js';
+export { parsePublishRequest, publish, type PublishResult } from './actions/publish.js';
 export { stats, type RoomStats, type Stats } from './actions/stats.js';

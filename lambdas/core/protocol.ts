@@ -29,10 +29,13 @@ export const roomName = z
   .string({ error: 'must be a string' })
   .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
 
+/** User ids (the token's `sub`) are at most this long. */
+export const MAX_USER_ID_LENGTH = 128;
+
 const userId = z
   .string({ error: 'must be a user id string' })
   .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters');
+  .max(MAX_USER_ID_LENGTH, `must be at most ${MAX_USER_ID_LENGTH} characters`);
 
 const jsonValue = z.json();
 
@@ -90,6 +93,9 @@ export function isClientAction(value: unknown): value is ClientAction {
 
 export const userRef = z.object({ userId: z.string(), name: z.string() });
 export type UserRef = z.infer<typeof userRef>;
+
+/** The sender of every server-side push; reserved, no token may claim it. */
+export const SYSTEM_USER: UserRef = Object.freeze({ userId: 'system', name: 'system' });
 
 export const messageFrame = z.object({
   type: z.literal('message'),

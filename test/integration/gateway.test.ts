@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
@@ -15,6 +16,8 @@ import { connectAs, startLocalGateway } from '../support/local-gateway.js';
 import { connectionItems, getItem } from '../support/table.js';
 import { recordedEvents, routesWithTestRoutes } from '../support/test-routes.js';
 import { HandshakeRefused, WsClient } from '../support/ws-client.js';
+
+const wscatBin = fileURLToPath(new URL('../../node_modules/wscat/bin/wscat', import.meta.url));
 
 let gateway: LocalGateway;
 let management: ApiGatewayManagementApiClient;
@@ -242,14 +245,15 @@ describe('the Management API', () => {
 });
 
 describe('wscat', () => {
-  it('joins a room and receives a message', { timeout: 30_000 }, async () => {
+  it('joins a room and receives a message', { timeout: 60_000 }, async () => {
     const token = await mintDevToken({ userId: 'wscat-user' });
     const sender = await connectAs(gateway, 'nora');
     await sender.client.request({ action: 'joinRoom', room: 'terminal' }, 'joined');
 
     // Interactive, as a person uses it: wscat reads frames from its stdin (kept open) and prints what arrives.
     const before = gateway.openConnectionIds.length;
-    const wscat = spawn('npx', ['wscat', '--no-color', '-c', `${gateway.url}/?token=${token}`], {
+    // The installed package's own bin, run by this Node: what `npx wscat` runs, without npx's start-up.
+    const wscat = spawn(process.execPath, [wscatBin, '--no-color', '-c', `${gateway.url}/?token=${token}`], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';

@@ -161,6 +161,15 @@ describe('verifyToken: refusals', () => {
     expect(await reasonOf(await sign(claims))).toBe('missing-sub');
   });
 
+  it('refuses sub "system", the reserved sender of server pushes', async () => {
+    expect(await reasonOf(await sign({ sub: 'system' }))).toBe('reserved-sub');
+  });
+
+  it('refuses a sub longer than a user id may be (128 characters)', async () => {
+    expect(await reasonOf(await sign({ sub: 'u'.repeat(129) }))).toBe('invalid-claims');
+    expect(await verifyToken(await sign({ sub: 'u'.repeat(128) }))).toMatchObject({ userId: 'u'.repeat(128) });
+  });
+
   it('never puts the token into the error', async () => {
     const token = await sign({ sub: 'alice', exp: now() - 60 });
     const error = await verifyToken(token).catch((thrown: unknown) => thrown);

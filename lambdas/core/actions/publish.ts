@@ -7,14 +7,11 @@ import {
   publishErrorCode,
   publishRequest,
   type MessageFrame,
+  SYSTEM_USER,
   type PublishRequest,
-  type UserRef,
 } from '../protocol.js';
 import { everyoneConnectionPages, listLiveUserConnections } from '../store/connections.js';
 import { postRoomMessage } from './messages.js';
-
-/** The sender every pushed message names (docs/protocol.md, "Server-side publish"). */
-export const SYSTEM_USER: UserRef = Object.freeze({ userId: 'system', name: 'system' });
 
 export interface PublishResult extends FanOutResult {
   /** The pushed `message` frame's id. */

@@ -1,5 +1,6 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Identity } from '../identity.js';
+import { MAX_USER_ID_LENGTH, SYSTEM_USER } from '../protocol.js';
 import { authConfig, type TokenKeySource } from './auth-config.js';
 
 /** Why a token was refused: short, stable, safe to log and to assert on. */
@@ -14,6 +15,7 @@ export type InvalidTokenReason =
   | 'wrong-audience'
   | 'invalid-claims'
   | 'missing-sub'
+  | 'reserved-sub'
   | 'unverifiable';
 
 /**
@@ -86,6 +88,10 @@ function reasonFor(error: unknown): InvalidTokenReason {
 function toIdentity(payload: JWTPayload): Identity {
   const { sub } = payload;
   if (typeof sub !== 'string' || sub === '') throw new InvalidToken('missing-sub');
+  // Messages from "system" are server pushes; no user may speak as it.
+  if (sub === SYSTEM_USER.userId) throw new InvalidToken('reserved-sub');
+  // Longer ids could never be addressed: `to` takes at most this many characters.
+  if (sub.length > MAX_USER_ID_LENGTH) throw new InvalidToken('invalid-claims');
   const name = typeof payload.name === 'string' && payload.name !== '' ? payload.name : sub;
   return {
     userId: sub,
