@@ -50,6 +50,9 @@ export interface Config {
   readonly postMaxAttempts: number;
   /** Partitions of the everyone-set used by broadcasts. */
   readonly broadcastShards: number;
+  /** Frames one connection may send per rate window; more get RATE_LIMITED. */
+  readonly rateLimitFrames: number;
+  readonly rateLimitWindowSeconds: number;
 }
 
 export const config: Config = Object.freeze({
@@ -65,4 +68,6 @@ export const config: Config = Object.freeze({
   fanOutConcurrency: positiveInt('FANOUT_CONCURRENCY', 32),
   postMaxAttempts: positiveInt('POST_MAX_ATTEMPTS', 4),
   broadcastShards: positiveInt('BROADCAST_SHARDS', 8),
+  rateLimitFrames: positiveInt('RATE_LIMIT_FRAMES', 40),
+  rateLimitWindowSeconds: positiveInt('RATE_LIMIT_WINDOW_SECONDS', 10),
 });

@@ -24,3 +24,8 @@ export class ConnectionRefused extends Error {
     super(message);
   }
 }
+
+/** The server closed the caller's connection while handling its frame: there is no one to reply to. */
+export class ConnectionClosed extends Error {
+  override readonly name = 'ConnectionClosed';
+}

@@ -15,7 +15,7 @@ import { config } from './config.js';
 import { logger } from './observability.js';
 import { presenceOf } from './presence.js';
 import type { ServerFrame, UserRef } from './protocol.js';
-import { deleteConnectionItems, getConnectionRecord } from './store/connections.js';
+import { deleteConnectionItems, everyoneConnectionPages, getConnectionRecord } from './store/connections.js';
 import { listRoomMemberships, roomMembershipPages } from './store/memberships.js';
 
 /** A connection to post to; `room` is where it was found, so a purge can remove that membership. */
@@ -104,6 +104,24 @@ export async function fanOutToRoom(
     total.failed += result.failed;
   }
   logger.debug('fan-out done', { room, type: frame.type, ...total });
+  return total;
+}
+
+/**
+ * Posts the frame to every live connection but `exceptConnectionId`, one
+ * everyone-set page at a time, so memory stays bounded by a page however many
+ * are connected.
+ */
+export async function fanOutToEveryone(frame: ServerFrame, exceptConnectionId?: string): Promise<FanOutResult> {
+  const total: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
+  for await (const page of everyoneConnectionPages()) {
+    const recipients = page.filter((id) => id !== exceptConnectionId).map((connectionId) => ({ connectionId }));
+    if (recipients.length === 0) continue;
+    const result = await postToConnections(recipients, frame);
+    total.delivered += result.delivered;
+    total.gone += result.gone;
+    total.failed += result.failed;
+  }
   return total;
 }
 

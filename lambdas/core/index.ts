@@ -3,7 +3,7 @@ export { connect, disconnect } from './actions/connect.js';
 export { history, ping, sendMessage, typing } from './actions/messages.js';
 export { joinRoom, leaveRoom, listMembers } from './actions/rooms.js';
 export type { Caller } from './actions/caller.js';
-export { ConnectionRefused, ProtocolError } from './errors.js';
+export { ConnectionClosed, ConnectionRefused, ProtocolError } from './errors.js';
 export { fromAuthorizerContext, toAuthorizerContext, type AuthorizerContext, type Identity } from './identity.js';
 export { logger } from './observability.js';
 export * from './protocol.js';

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const PRIVATE_ROOM_PREFIX = 'private-';
+/** The token role that may broadcast to everyone over the WebSocket. */
+export const ADMIN_ROLE = 'admin';
 
 export const roomName = z
   .string({ error: 'must be a string' })
@@ -60,6 +62,8 @@ export const sendMessageFrame = z
     action: z.literal('sendMessage'),
     room: roomName.optional(),
     to: userId.optional(),
+    /** Everyone connected; only for tokens with the `admin` role. */
+    broadcast: z.literal(true, { error: 'must be true when present' }).optional(),
     data: jsonValue,
     clientMsgId: z
       .string({ error: 'must be a string' })
@@ -67,8 +71,8 @@ export const sendMessageFrame = z
       .max(128, 'must be at most 128 characters')
       .optional(),
   })
-  .refine((frame) => (frame.room === undefined) !== (frame.to === undefined), {
-    message: 'sendMessage needs exactly one of room or to',
+  .refine((frame) => [frame.room, frame.to, frame.broadcast].filter((target) => target !== undefined).length === 1, {
+    message: 'sendMessage needs exactly one of room, to or broadcast',
   });
 
 export const clientFrameSchemas = {

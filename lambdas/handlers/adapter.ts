@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import {
   clientFrameSchemas,
+  ConnectionClosed,
   describeIssues,
   logger,
   ProtocolError,
@@ -28,9 +29,11 @@ export function messageRoute<A extends ClientAction>(
       try {
         const parsed = clientFrameSchemas[action].safeParse(decodeBody(event));
         if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeIssues(parsed.error));
-        const reply = await run({ connectionId: event.requestContext.connectionId }, parsed.data as ClientFrame<A>);
+        const { connectionId, requestId } = event.requestContext;
+        const reply = await run({ connectionId, requestId }, parsed.data as ClientFrame<A>);
         return reply === undefined ? { statusCode: 200 } : frameResult(reply);
       } catch (error) {
+        if (error instanceof ConnectionClosed) return { statusCode: 200 };
         return frameResult(errorFrame(error, event.requestContext.requestId, action));
       }
     });

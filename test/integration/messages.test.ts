@@ -101,8 +101,8 @@ describe('sendMessage to a room', () => {
   });
 
   it.each([
-    ['both room and to', { room: 'x', to: 'y', data: 1 }, /exactly one of room or to/],
-    ['neither room nor to', { data: 1 }, /exactly one of room or to/],
+    ['both room and to', { room: 'x', to: 'y', data: 1 }, /exactly one of room, to or broadcast/],
+    ['neither room nor to', { data: 1 }, /exactly one of room, to or broadcast/],
     ['no data', { room: 'x' }, /data/],
     ['an empty clientMsgId', { room: 'x', data: 1, clientMsgId: '' }, /clientMsgId/],
   ])('answers BAD_REQUEST for %s', async (_description, fields, message) => {

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, roomPartition, userPartition, type ItemKey } from '../../lambdas/core/table.js';
 
 /**
@@ -61,3 +61,17 @@ export async function setExpiresAt(key: ItemKey, expiresAt: number): Promise<voi
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/** How many items the whole table holds. A Scan: fine in a test, never on a hot path. */
+export async function countAllItems(): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: tableName(), Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return count;
+}

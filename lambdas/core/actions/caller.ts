@@ -1,23 +1,48 @@
+import { closeConnection } from '../close-connection.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
-import { ProtocolError } from '../errors.js';
+import { ConnectionClosed, ProtocolError } from '../errors.js';
 import { mayEnterRoom } from '../identity.js';
-import { getLiveConnection, refreshConnectionExpiry, type ConnectionRecord } from '../store/connections.js';
+import { countFrame } from '../store/connection-activity.js';
+import { refreshConnectionExpiry, type ConnectionRecord } from '../store/connections.js';
 
 /** The connection a frame came from; core needs nothing else of the event. */
 export interface Caller {
   readonly connectionId: string;
+  /** API Gateway's id for this request, quoted in error frames. */
+  readonly requestId: string;
 }
 
 /**
- * The caller's live record. Any frame counts as activity: once half the idle
- * window has passed, the records' expiry moves forward, so an active client
- * never has to ping just to stay in its rooms.
+ * The caller's live record, with this frame counted against its rate limit.
+ *
+ * A connection whose token has expired is closed here: the token was checked
+ * at `$connect` only, so its `exp` is enforced on the next frame at the latest.
+ *
+ * Any frame counts as activity: once half the idle window has passed, the
+ * records' expiry moves forward, so an active client never has to ping just to
+ * stay in its rooms.
  */
 export async function requireConnection(caller: Caller, { refresh = false } = {}): Promise<ConnectionRecord> {
-  const record = await getLiveConnection(caller.connectionId);
-  if (record === undefined) {
+  const outcome = await countFrame(caller.connectionId);
+  if (outcome.kind === 'unknown') {
     throw new ProtocolError('FORBIDDEN', 'this connection is not registered (expired or removed); reconnect');
+  }
+  if (outcome.kind === 'rate-limited') {
+    throw new ProtocolError(
+      'RATE_LIMITED',
+      `more than ${config.rateLimitFrames} frames in ${config.rateLimitWindowSeconds} s; retry in ${outcome.retryAfterSeconds} s`,
+    );
+  }
+  const { record } = outcome;
+  if (record.tokenExpiresAt !== undefined && record.tokenExpiresAt <= nowSeconds()) {
+    await closeConnection(record.connectionId, {
+      type: 'error',
+      code: 'FORBIDDEN',
+      message: 'your token has expired; reconnect with a fresh one',
+      requestId: caller.requestId,
+    });
+    throw new ConnectionClosed();
   }
   const remaining = record.expiresAt - nowSeconds();
   if (!refresh && remaining > config.connectionIdleSeconds / 2) return record;

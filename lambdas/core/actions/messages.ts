@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
-import { fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
-import { MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
+import { fanOutToEveryone, fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
+import { ADMIN_ROLE, MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
 import { listLiveUserConnections } from '../store/connections.js';
 import { nextSequence, readHistory, storeMessage } from '../store/messages.js';
 import { requireConnection, requireMembership, requireRoomAccess, userOf, type Caller } from './caller.js';
 
 /**
  * Sends `data` to a joined room (stored with the room's next `seq`, then
- * posted to every other connection in it) or privately to every connection of
- * user `to` (not stored). The sending connection gets `ack`, not its own message.
+ * posted to every other connection in it), privately to every connection of
+ * user `to`, or, for the admin role, to everyone connected (neither stored).
+ * The sending connection gets `ack`, not its own message.
  */
 export async function sendMessage(caller: Caller, frame: ClientFrame<'sendMessage'>): Promise<ServerFrameOf<'ack'>> {
   const dataBytes = Buffer.byteLength(JSON.stringify(frame.data));
@@ -26,6 +27,15 @@ export async function sendMessage(caller: Caller, frame: ClientFrame<'sendMessag
     requireMembership(connection, room);
     const { message } = await postRoomMessage(room, base, connection.connectionId);
     return { type: 'ack', ...clientMsgId, id: message.id, seq: message.seq };
+  }
+
+  if (frame.broadcast === true) {
+    if (!connection.roles.includes(ADMIN_ROLE)) {
+      throw new ProtocolError('FORBIDDEN', `only the ${ADMIN_ROLE} role may broadcast to everyone`);
+    }
+    const message: MessageFrame = { ...base, sentAt: new Date().toISOString() };
+    await fanOutToEveryone(message, connection.connectionId);
+    return { type: 'ack', ...clientMsgId, id: message.id };
   }
 
   const to = frame.to as string;

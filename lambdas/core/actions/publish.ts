@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
-import { postToConnections, type FanOutResult } from '../fan-out.js';
+import { fanOutToEveryone, postToConnections, type FanOutResult } from '../fan-out.js';
 import { logger } from '../observability.js';
 import {
   describeIssues,
@@ -10,7 +10,7 @@ import {
   SYSTEM_USER,
   type PublishRequest,
 } from '../protocol.js';
-import { everyoneConnectionPages, listLiveUserConnections } from '../store/connections.js';
+import { listLiveUserConnections } from '../store/connections.js';
 import { postRoomMessage } from './messages.js';
 
 export interface PublishResult extends FanOutResult {
@@ -55,7 +55,7 @@ export async function publish(request: PublishRequest): Promise<PublishResult> {
     result = { id: message.id, seq: message.seq, ...delivery };
   } else {
     const message: MessageFrame = { type: 'message', ...content, sentAt: new Date().toISOString() };
-    const delivery = 'userId' in target ? await postToUser(target.userId, message) : await postToEveryone(message);
+    const delivery = 'userId' in target ? await postToUser(target.userId, message) : await fanOutToEveryone(message);
     result = { id: message.id, ...delivery };
   }
   logger.info('published', { target: describeTarget(target), ...result });
@@ -68,25 +68,6 @@ async function postToUser(userId: string, message: MessageFrame): Promise<FanOut
     devices.map((connectionId) => ({ connectionId })),
     message,
   );
-}
-
-/**
- * One page at a time, so memory stays bounded by a page however many are
- * connected, and posting one page overlaps nothing but its own posts.
- */
-async function postToEveryone(message: MessageFrame): Promise<FanOutResult> {
-  const total: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
-  for await (const page of everyoneConnectionPages()) {
-    if (page.length === 0) continue;
-    const result = await postToConnections(
-      page.map((connectionId) => ({ connectionId })),
-      message,
-    );
-    total.delivered += result.delivered;
-    total.gone += result.gone;
-    total.failed += result.failed;
-  }
-  return total;
 }
 
 function describeTarget(target: PublishRequest): string {

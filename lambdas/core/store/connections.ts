@@ -87,13 +87,7 @@ export async function putConnection(connectionId: string, identity: Identity): P
   return record;
 }
 
-/** The connection's record, ignoring one whose `expiresAt` has passed. */
-export async function getLiveConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
-  const record = await getConnectionRecord(connectionId);
-  return record !== undefined && record.expiresAt > nowSeconds() ? record : undefined;
-}
-
-/** The connection's record even if expired: cleanup must still find its rooms. */
+/** The connection's record, expired or not: cleanup must still find its rooms. */
 export async function getConnectionRecord(connectionId: string): Promise<ConnectionRecord | undefined> {
   const { Item } = await dynamo.send(
     new GetCommand({ TableName: config.tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
@@ -101,7 +95,7 @@ export async function getConnectionRecord(connectionId: string): Promise<Connect
   return Item === undefined ? undefined : toConnectionRecord(Item);
 }
 
-function toConnectionRecord(item: Record<string, unknown>): ConnectionRecord {
+export function toConnectionRecord(item: Record<string, unknown>): ConnectionRecord {
   const tokenExpiresAt = item.tokenExpiresAt;
   return {
     connectionId: String(item.connectionId),
