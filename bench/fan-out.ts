@@ -19,6 +19,7 @@ const messagesPerSize = Number(process.env.BENCH_MESSAGES ?? 5);
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const dynamoDbLocal = await startDynamoDbLocal({ port: await freePort() });
 const sink = new ManagementApiStub();

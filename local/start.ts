@@ -46,6 +46,7 @@ process.env.TABLE_NAME ??= 'realtime-local';
 process.env.JWT_SECRET ??= DEV_JWT_SECRET;
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const idleSeconds = Number(process.env.CONNECTION_IDLE_SECONDS ?? 600);
 const maxSeconds = Number(process.env.CONNECTION_MAX_SECONDS ?? 7200);

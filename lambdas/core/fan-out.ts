@@ -12,7 +12,7 @@ import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi
 import pMap from 'p-map';
 import { managementClient } from './clients.js';
 import { config } from './config.js';
-import { logger } from './observability.js';
+import { count, logger } from './observability.js';
 import { presenceOf } from './presence.js';
 import type { ServerFrame, UserRef } from './protocol.js';
 import { deleteConnectionItems, everyoneConnectionPages, getConnectionRecord } from './store/connections.js';
@@ -83,6 +83,11 @@ export async function postToConnections(
     },
     { concurrency: config.fanOutConcurrency },
   );
+  count('FanOutRecipients', recipients.length);
+  count('PostsDelivered', result.delivered);
+  count('PostsFailed', result.failed);
+  count('GoneConnectionsPurged', gone.length);
+  if (gone.length > 0) logger.info('purging gone connections', { connectionIds: gone.map((r) => r.connectionId) });
   await purgeGone(gone, cascade);
   return result;
 }

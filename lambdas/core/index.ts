@@ -5,7 +5,7 @@ export { joinRoom, leaveRoom, listMembers } from './actions/rooms.js';
 export type { Caller } from './actions/caller.js';
 export { ConnectionClosed, ConnectionRefused, ProtocolError } from './errors.js';
 export { fromAuthorizerContext, toAuthorizerContext, type AuthorizerContext, type Identity } from './identity.js';
-export { logger } from './observability.js';
+export { count, flushMetrics, logger } from './observability.js';
 export * from './protocol.js';
 export { parsePublishRequest, publish, type PublishResult } from './actions/publish.js';
 export { stats, type RoomStats, type Stats } from './actions/stats.js';

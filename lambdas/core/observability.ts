@@ -1,4 +1,35 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'realtime';
 
 /** One structured logger for the whole function; handlers add per-request keys. */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'realtime' });
+export const logger = new Logger({ serviceName });
+
+/**
+ * CloudWatch metrics as embedded-metric-format log lines, flushed once per
+ * invocation by the handler. `POWERTOOLS_METRICS_DISABLED=true` (local runs,
+ * tests) keeps them out of the output.
+ */
+export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Realtime', serviceName });
+
+export type MetricName =
+  | 'ConnectionsOpened'
+  | 'ConnectionsRefused'
+  | 'ConnectionsClosed'
+  | 'MessagesSent'
+  | 'FanOutRecipients'
+  | 'PostsDelivered'
+  | 'PostsFailed'
+  | 'GoneConnectionsPurged'
+  | 'FramesRejected'
+  | 'Errors';
+
+export function count(name: MetricName, value = 1): void {
+  if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+}
+
+/** Writes the invocation's metrics, if it recorded any. */
+export function flushMetrics(): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}

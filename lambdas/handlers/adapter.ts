@@ -3,6 +3,8 @@ import {
   clientFrameSchemas,
   ConnectionClosed,
   describeIssues,
+  count,
+  flushMetrics,
   logger,
   ProtocolError,
   type Caller,
@@ -56,7 +58,11 @@ export function frameResult(frame: ServerFrame): RouteResult {
 /** The `error` frame for a failure: a ProtocolError keeps its code, anything else is INTERNAL and logged. */
 export function errorFrame(error: unknown, requestId: string, action?: string): ErrorFrame {
   const known = error instanceof ProtocolError;
-  if (!known) logger.error('request failed', { error: error as Error });
+  if (known) count('FramesRejected');
+  else {
+    count('Errors');
+    logger.error('request failed', { error: error as Error });
+  }
   return {
     type: 'error',
     code: known ? error.code : 'INTERNAL',
@@ -78,6 +84,7 @@ export async function withRequestLogging(
   try {
     return await run();
   } finally {
+    flushMetrics();
     logger.resetKeys();
   }
 }

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { logger, parsePublishRequest, ProtocolError, publish, stats, type ErrorCode } from '../core/index.js';
+import { flushMetrics, logger, parsePublishRequest, ProtocolError, publish, stats, type ErrorCode } from '../core/index.js';
 
 /**
  * The server-side API for other services (lib/routes.ts `adminApi`), behind an
@@ -46,6 +46,7 @@ export async function handler(event: APIGatewayProxyEventV2, context?: Context):
     logger.error('admin request failed', { error: error as Error });
     return json(500, { error: 'INTERNAL', requestId });
   } finally {
+    flushMetrics();
     logger.resetKeys();
   }
 }

@@ -7,8 +7,9 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dynamo } from '../../lambdas/core/clients.js';
+import { metrics } from '../../lambdas/core/observability.js';
 import { keys } from '../../lambdas/core/table.js';
 import { managementApi } from '../support/management-api.js';
 import { connectionItems, getItem } from '../support/table.js';
@@ -149,5 +150,34 @@ describe('DynamoDB throttling', () => {
     expect((await conn.disconnect()).statusCode).toBe(200);
     dynamoMock.restore();
     expect(await getItem(keys.connection(conn.connectionId))).toBeUndefined();
+  });
+});
+
+describe('metrics', () => {
+  it('counts messages, deliveries and purges of a fan-out that meets a gone connection', async () => {
+    dynamoMock.restore();
+    managementMock.restore();
+    const recorded = vi.spyOn(metrics, 'addMetric');
+    const [sender, alive, vanished] = await joinAll('metered', ['m1', 'm2', 'm3']);
+    managementApi.markGone(vanished?.connectionId ?? '');
+    alive?.received();
+    recorded.mockClear();
+
+    await sender?.send({ action: 'sendMessage', room: 'metered', data: 'counted' });
+
+    const counts = recorded.mock.calls.map(([name, unit, value]) => [name, unit, value]);
+    expect(counts).toEqual(
+      expect.arrayContaining([
+        ['MessagesSent', 'Count', 1],
+        ['FanOutRecipients', 'Count', 2],
+        ['PostsDelivered', 'Count', 1],
+        ['GoneConnectionsPurged', 'Count', 1],
+      ]),
+    );
+    expect(alive?.received()).toEqual([
+      expect.objectContaining({ data: 'counted' }),
+      expect.objectContaining({ type: 'user_left', user: { userId: 'm3', name: 'm3' } }),
+    ]);
+    recorded.mockRestore();
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
+import { count } from '../observability.js';
 import { fanOutToEveryone, fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
 import { ADMIN_ROLE, MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
 import { listLiveUserConnections } from '../store/connections.js';
@@ -19,6 +20,7 @@ export async function sendMessage(caller: Caller, frame: ClientFrame<'sendMessag
     throw new ProtocolError('PAYLOAD_TOO_LARGE', `data is ${dataBytes} bytes; the limit is ${MAX_DATA_BYTES}`);
   }
   const connection = await requireConnection(caller);
+  count('MessagesSent');
   const clientMsgId = frame.clientMsgId === undefined ? {} : { clientMsgId: frame.clientMsgId };
   const base = { type: 'message', id: randomUUID(), from: userOf(connection), data: frame.data } as const;
 
