@@ -24,9 +24,26 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<
   } catch (error) {
     const reason: InvalidTokenReason | 'internal' = error instanceof InvalidToken ? error.reason : 'internal';
     if (reason === 'internal') logger.error('authorizer failed', { requestId, error: error as Error });
+    // No key could be obtained (Secrets Manager, the JWKS endpoint): every
+    // handshake is refused until an operator acts, so this one is an error.
+    else if (reason === 'unverifiable') logger.error('connect denied', { reason, requestId, cause: causes(error) });
     else logger.info('connect denied', { reason, requestId });
     return { principalId: 'anonymous', policyDocument: policy('Deny', event.methodArn) };
   }
+}
+
+/**
+ * Names and messages of an error's cause chain. Not the errors themselves:
+ * those may carry request details, and none of it needs a stack to act on.
+ */
+function causes(error: unknown): string[] {
+  const chain: string[] = [];
+  let current = error instanceof Error ? error.cause : undefined;
+  while (current !== undefined && chain.length < 5) {
+    chain.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return chain;
 }
 
 function policy(effect: 'Allow' | 'Deny', resource: string): APIGatewayAuthorizerResult['policyDocument'] {

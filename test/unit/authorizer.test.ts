@@ -11,6 +11,8 @@ const { SECRET } = vi.hoisted(() => {
   delete process.env.JWT_ISSUER;
   delete process.env.JWT_AUDIENCE;
   delete process.env.JWT_CLOCK_TOLERANCE_SECONDS;
+  // Another key source set in the shell would make the config refuse to load.
+  for (const name of ['JWT_JWKS_URL', 'JWT_SECRET_ARN', 'JWT_ALGORITHMS', 'JWT_JWKS_COOLDOWN_MS']) delete process.env[name];
   return { SECRET };
 });
 

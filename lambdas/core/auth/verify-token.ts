@@ -1,7 +1,8 @@
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Identity } from '../identity.js';
 import { MAX_USER_ID_LENGTH, SYSTEM_USER } from '../protocol.js';
-import { authConfig, type TokenKeySource } from './auth-config.js';
+import { authConfig, MIN_HS256_SECRET_BYTES, type TokenKeySource } from './auth-config.js';
 
 /** Why a token was refused: short, stable, safe to log and to assert on. */
 export type InvalidTokenReason =
@@ -20,48 +21,132 @@ export type InvalidTokenReason =
 
 /**
  * Every way `verifyToken` fails. The message is the reason only: the token is
- * a bearer credential and must never reach a log through an error.
+ * a bearer credential and must never reach a log through an error. An
+ * 'unverifiable' refusal keeps what went wrong as `cause` (an SDK or fetch
+ * error, never the token) because that one is for an operator to fix.
  */
 export class InvalidToken extends Error {
   override readonly name = 'InvalidToken';
-  constructor(readonly reason: InvalidTokenReason) {
-    super(`invalid token: ${reason}`);
+  constructor(
+    readonly reason: InvalidTokenReason,
+    options?: ErrorOptions,
+  ) {
+    super(`invalid token: ${reason}`, options);
   }
 }
 
-interface VerificationKey {
-  readonly key: Uint8Array;
+/** The key could not be obtained or used: the token may well be fine. */
+class KeyUnavailable extends Error {
+  override readonly name = 'KeyUnavailable';
+}
+
+interface Verifier {
+  readonly getKey: JWTVerifyGetKey;
+  /**
+   * Pinned per key source: this is what stops `alg: none` and
+   * algorithm-confusion tokens. jose checks `alg` against this list before it
+   * asks for a key, so such tokens cost no Secrets Manager or JWKS call.
+   */
   readonly algorithms: string[];
 }
 
-// Pinning the algorithms per key source is what stops `alg: none` and
-// algorithm-confusion tokens: jose refuses any `alg` not listed here.
-function verificationKey(source: TokenKeySource): VerificationKey {
+// Built once per container: the JWKS cache and the Secrets Manager secret live
+// in these closures, so warm invocations reuse them.
+const verifier: Verifier = createVerifier(authConfig.keySource);
+
+function createVerifier(source: TokenKeySource): Verifier {
   switch (source.kind) {
-    case 'hs256-secret':
-      return { key: source.secret, algorithms: ['HS256'] };
+    case 'hs256-secret': {
+      const { secret } = source;
+      return { algorithms: ['HS256'], getKey: () => secret };
+    }
+    case 'hs256-secrets-manager':
+      return { algorithms: ['HS256'], getKey: cachedSecret(source.secretArn) };
+    case 'jwks':
+      return { algorithms: [...source.algorithms], getKey: remoteKeys(source.url, source.cooldownMs) };
   }
+}
+
+/**
+ * jose caches the fetched set, refetches it when it is older than 10 minutes,
+ * and refetches early when a token names an unknown `kid` (a rotated key), at
+ * most once per cooldown so junk `kid`s cannot make every handshake a fetch.
+ */
+function remoteKeys(url: string, cooldownMs: number): JWTVerifyGetKey {
+  const keySet = createRemoteJWKSet(new URL(url), { cooldownDuration: cooldownMs });
+  return async (header, token) => {
+    try {
+      return await keySet(header, token);
+    } catch (error) {
+      // Still no key for the token's `kid`/`alg` after the refetch: the
+      // token's fault. Anything else (unreachable, non-200, not a key set) is ours.
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      throw new KeyUnavailable('the JSON Web Key Set could not be fetched or used', { cause: error });
+    }
+  };
+}
+
+/**
+ * The secret is read on first use rather than at load so a Secrets Manager
+ * hiccup refuses handshakes instead of failing the container's init, and then
+ * kept for the container's life. A failed read is forgotten so the next
+ * handshake retries; concurrent first handshakes share the one read.
+ */
+function cachedSecret(secretArn: string): () => Promise<Uint8Array> {
+  // The client must be in the secret's region, which is not necessarily the function's.
+  const region = secretArn.split(':')[3];
+  // Without timeouts a stalled call would run into the Lambda timeout, which
+  // API Gateway answers with 500 instead of the 403 a Deny gives.
+  const client = new SecretsManagerClient({ region, requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000 } });
+  let pending: Promise<Uint8Array> | undefined;
+  return () => {
+    if (pending === undefined) {
+      const attempt = readSecret(client, secretArn);
+      pending = attempt;
+      attempt.catch(() => {
+        if (pending === attempt) pending = undefined;
+      });
+    }
+    return pending;
+  };
+}
+
+async function readSecret(client: SecretsManagerClient, secretArn: string): Promise<Uint8Array> {
+  let secret: string | undefined;
+  try {
+    ({ SecretString: secret } = await client.send(new GetSecretValueCommand({ SecretId: secretArn })));
+  } catch (error) {
+    throw new KeyUnavailable('the HS256 secret could not be read from Secrets Manager', { cause: error });
+  }
+  if (secret === undefined) throw new KeyUnavailable('the Secrets Manager secret has no SecretString');
+  const bytes = new TextEncoder().encode(secret);
+  // Checked here because only now is the secret known; the value stays out of the message.
+  if (bytes.byteLength < MIN_HS256_SECRET_BYTES) {
+    throw new KeyUnavailable(`the Secrets Manager secret is shorter than ${MIN_HS256_SECRET_BYTES} bytes, too short for HS256`);
+  }
+  return bytes;
 }
 
 /** The identity a valid token carries; throws `InvalidToken` for anything else. */
 export async function verifyToken(token: string): Promise<Identity> {
   if (token === '') throw new InvalidToken('missing');
-  const { key, algorithms } = verificationKey(authConfig.keySource);
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key, {
-      algorithms,
+    ({ payload } = await jwtVerify(token, verifier.getKey, {
+      algorithms: verifier.algorithms,
       issuer: authConfig.issuer,
       audience: authConfig.audience,
       clockTolerance: authConfig.clockToleranceSeconds,
     }));
   } catch (error) {
-    throw new InvalidToken(reasonFor(error));
+    const reason = reasonFor(error);
+    throw new InvalidToken(reason, reason === 'unverifiable' ? { cause: error } : undefined);
   }
   return toIdentity(payload);
 }
 
 function reasonFor(error: unknown): InvalidTokenReason {
+  if (error instanceof KeyUnavailable) return 'unverifiable';
   if (error instanceof errors.JWTExpired) return 'expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
     switch (error.claim) {
@@ -76,7 +161,16 @@ function reasonFor(error: unknown): InvalidTokenReason {
     }
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm-not-allowed';
-  if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad-signature';
+  // No published key for the token's `kid` is, to the client, no different
+  // from a signature that does not verify. Several keys matching means the
+  // token names no `kid` while the issuer publishes more than one key.
+  if (
+    error instanceof errors.JWSSignatureVerificationFailed ||
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys
+  ) {
+    return 'bad-signature';
+  }
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid || error instanceof errors.JOSENotSupported) {
     return 'malformed';
   }
