@@ -43,7 +43,9 @@ CONNECTION_MAX_SECONDS (7200), POWERTOOLS_LOG_LEVEL (WARN)`);
 const port = Number(process.env.PORT ?? 3001);
 const dynamoDbPort = Number(process.env.DYNAMODB_PORT ?? 8000);
 process.env.TABLE_NAME ??= 'realtime-local';
-process.env.JWT_SECRET ??= DEV_JWT_SECRET;
+// Local runs sign and verify with HS256 unless another verification mode is configured.
+const hs256 = process.env.JWT_JWKS_URL === undefined && process.env.JWT_SECRET_ARN === undefined;
+if (hs256) process.env.JWT_SECRET ??= DEV_JWT_SECRET;
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -88,8 +90,10 @@ try {
   // Handlers load on first use and read this then, as Lambda reads its environment.
   process.env.MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
 
-  const alice = await mintDevToken({ userId: 'alice', name: 'Alice' });
-  const bob = await mintDevToken({ userId: 'bob', name: 'Bob' });
+  const devToken = (userId: string, name: string) =>
+    hs256 ? mintDevToken({ userId, name }) : Promise.resolve('<a token from your issuer>');
+  const alice = await devToken('alice', 'Alice');
+  const bob = await devToken('bob', 'Bob');
   console.log(`
 Local stack ready.
 

@@ -133,7 +133,11 @@ export class LocalGateway {
 
   constructor(private readonly options: LocalGatewayOptions = {}) {
     this.log = options.log ?? (() => undefined);
-    this.server = createServer((request, response) => this.track(this.serveHttp(request, response)));
+    // Node's default 16 KiB header limit would answer an oversized token with
+    // 431 before the authorizer could refuse it with 403, as API Gateway does.
+    this.server = createServer({ maxHeaderSize: 64 * 1024 }, (request, response) =>
+      this.track(this.serveHttp(request, response)),
+    );
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.track(this.upgrade(request, socket, head)),
     );

@@ -162,6 +162,11 @@ describe('verifyToken: refusals', () => {
     expect(await reasonOf(await sign(claims))).toBe('missing-sub');
   });
 
+  it('refuses a token over 8 KiB unread, even one validly signed', async () => {
+    const oversized = await sign({ sub: 'alice', padding: 'p'.repeat(8 * 1024) });
+    expect(await reasonOf(oversized)).toBe('malformed');
+  });
+
   it('refuses sub "system", the reserved sender of server pushes', async () => {
     expect(await reasonOf(await sign({ sub: 'system' }))).toBe('reserved-sub');
   });

@@ -130,6 +130,9 @@ async function readSecret(client: SecretsManagerClient, secretArn: string): Prom
 /** The identity a valid token carries; throws `InvalidToken` for anything else. */
 export async function verifyToken(token: string): Promise<Identity> {
   if (token === '') throw new InvalidToken('missing');
+  // Real tokens are well under 2 KiB; a huge one is an attack on the parser
+  // and the signature check, refused before either runs.
+  if (token.length > MAX_TOKEN_LENGTH) throw new InvalidToken('malformed');
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, verifier.getKey, {
@@ -144,6 +147,9 @@ export async function verifyToken(token: string): Promise<Identity> {
   }
   return toIdentity(payload);
 }
+
+/** Longer tokens are refused unread. */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
 
 function reasonFor(error: unknown): InvalidTokenReason {
   if (error instanceof KeyUnavailable) return 'unverifiable';
