@@ -26,6 +26,17 @@ export default defineConfig({
           hookTimeout: 90_000,
         },
       },
+      {
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          env: { ...quietLogs, TABLE_NAME: 'unit-tests' },
+          // Synthesis bundles every function with esbuild (about 15 s for the
+          // whole app), once per file, in beforeAll.
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });
