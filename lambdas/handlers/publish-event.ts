@@ -1,5 +1,6 @@
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import {
+  flushMetrics,
   logger,
   parsePublishRequest,
   ProtocolError,
@@ -40,6 +41,7 @@ export async function handler(event: PublishEvent, context?: Context): Promise<P
     }
     return { status: 'published', result: await publish(request) };
   } finally {
+    flushMetrics();
     logger.resetKeys();
   }
 }
