@@ -2,7 +2,8 @@
 export { connect, disconnect } from './actions/connect.js';
 export { history, ping, sendMessage, typing } from './actions/messages.js';
 export { joinRoom, leaveRoom, listMembers } from './actions/rooms.js';
-export type { Caller } from './actions/caller.js';
+export { admitFrame, type Caller } from './actions/caller.js';
+export type { ConnectionRecord } from './store/connections.js';
 export { ConnectionClosed, ConnectionRefused, ProtocolError } from './errors.js';
 export { fromAuthorizerContext, toAuthorizerContext, type AuthorizerContext, type Identity } from './identity.js';
 export { count, flushMetrics, logger } from './observability.js';

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import {
+  admitFrame,
   clientFrameSchemas,
   ConnectionClosed,
   describeIssues,
@@ -7,38 +8,45 @@ import {
   flushMetrics,
   logger,
   ProtocolError,
-  type Caller,
   type ClientAction,
   type ClientFrame,
+  type ConnectionRecord,
   type ErrorFrame,
   type ServerFrame,
 } from '../core/index.js';
 import type { RouteResult, WebSocketEvent, WebSocketHandler } from './event.js';
 
 /**
- * Wraps a core action as a message-route handler: decode the body, validate it
- * against the action's schema, call core, and answer with its reply frame.
- * Bad input and refusals become `error` frames; nothing escapes as a throw,
- * because API Gateway would answer a thrown error with a bare "Internal server
- * error" that carries no code.
+ * Wraps a core action as a message-route handler: admit the frame (live
+ * connection, rate limit, token expiry), decode and validate the body against
+ * the action's schema, call core, and answer with its reply frame. Bad input
+ * and refusals become `error` frames; nothing escapes as a throw, because API
+ * Gateway would answer a thrown error with a bare "Internal server error"
+ * that carries no code.
  */
 export function messageRoute<A extends ClientAction>(
   action: A,
-  run: (caller: Caller, frame: ClientFrame<A>) => Promise<ServerFrame | void>,
+  run: (connection: ConnectionRecord, frame: ClientFrame<A>) => ServerFrame | void | Promise<ServerFrame | void>,
 ): WebSocketHandler {
   return (event, context) =>
     withRequestLogging(event, context, async () => {
+      const { connectionId, requestId } = event.requestContext;
       try {
+        const connection = await admitFrame({ connectionId, requestId }, action);
         const parsed = clientFrameSchemas[action].safeParse(decodeBody(event));
         if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeIssues(parsed.error));
-        const { connectionId, requestId } = event.requestContext;
-        const reply = await run({ connectionId, requestId }, parsed.data as ClientFrame<A>);
+        const reply = await run(connection, parsed.data as ClientFrame<A>);
         return reply === undefined ? { statusCode: 200 } : frameResult(reply);
       } catch (error) {
-        if (error instanceof ConnectionClosed) return { statusCode: 200 };
-        return frameResult(errorFrame(error, event.requestContext.requestId, action));
+        return errorResult(error, requestId, action);
       }
     });
+}
+
+/** The route's answer to a failure: an `error` frame, or nothing when the connection was just closed. */
+export function errorResult(error: unknown, requestId: string, action?: string): RouteResult {
+  if (error instanceof ConnectionClosed) return { statusCode: 200 };
+  return frameResult(errorFrame(error, requestId, action));
 }
 
 /** The frame's JSON; a body that is not JSON is a BAD_REQUEST. */

@@ -1,15 +1,17 @@
-import { isClientAction, ProtocolError } from '../core/index.js';
-import { decodeBody, errorFrame, frameResult, withRequestLogging } from './adapter.js';
+import { admitFrame, isClientAction, ProtocolError } from '../core/index.js';
+import { decodeBody, errorFrame, errorResult, frameResult, withRequestLogging } from './adapter.js';
 import type { WebSocketHandler } from './event.js';
 
 /**
  * `$default`: frames no route matched. Not JSON, not an object, or no string
- * `action`: BAD_REQUEST. Any other action: UNKNOWN_ACTION.
+ * `action`: BAD_REQUEST. Any other action: UNKNOWN_ACTION. The frame is
+ * admitted first like any other, so junk frames count against the rate limit.
  */
 export const handler: WebSocketHandler = (event, context) =>
   withRequestLogging(event, context, async () => {
-    const { requestId } = event.requestContext;
+    const { connectionId, requestId } = event.requestContext;
     try {
+      await admitFrame({ connectionId, requestId });
       const frame = decodeBody(event);
       if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
         throw new ProtocolError('BAD_REQUEST', 'a frame must be a JSON object with an action');
@@ -21,6 +23,6 @@ export const handler: WebSocketHandler = (event, context) =>
       const known = isClientAction(action) ? ` (${action} is known but was not routed here)` : '';
       return frameResult(errorFrame(new ProtocolError('UNKNOWN_ACTION', `unknown action ${action}${known}`), requestId, action));
     } catch (error) {
-      return frameResult(errorFrame(error, requestId));
+      return errorResult(error, requestId);
     }
   });

@@ -1,4 +1,4 @@
 import { history } from '../core/index.js';
 import { messageRoute } from './adapter.js';
 
-export const handler = messageRoute('history', (caller, frame) => history(caller, frame.room, frame.afterSeq));
+export const handler = messageRoute('history', (connection, frame) => history(connection, frame.room, frame.afterSeq));

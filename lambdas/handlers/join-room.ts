@@ -1,4 +1,4 @@
 import { joinRoom } from '../core/index.js';
 import { messageRoute } from './adapter.js';
 
-export const handler = messageRoute('joinRoom', (caller, frame) => joinRoom(caller, frame.room));
+export const handler = messageRoute('joinRoom', (connection, frame) => joinRoom(connection, frame.room));

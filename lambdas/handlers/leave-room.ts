@@ -1,4 +1,4 @@
 import { leaveRoom } from '../core/index.js';
 import { messageRoute } from './adapter.js';
 
-export const handler = messageRoute('leaveRoom', (caller, frame) => leaveRoom(caller, frame.room));
+export const handler = messageRoute('leaveRoom', (connection, frame) => leaveRoom(connection, frame.room));

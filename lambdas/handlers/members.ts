@@ -1,4 +1,4 @@
 import { listMembers } from '../core/index.js';
 import { messageRoute } from './adapter.js';
 
-export const handler = messageRoute('members', (caller, frame) => listMembers(caller, frame.room));
+export const handler = messageRoute('members', (connection, frame) => listMembers(connection, frame.room));

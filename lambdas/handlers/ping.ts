@@ -1,4 +1,4 @@
 import { ping } from '../core/index.js';
 import { messageRoute } from './adapter.js';
 
-export const handler = messageRoute('ping', (caller) => ping(caller));
+export const handler = messageRoute('ping', () => ping());

@@ -1,4 +1,4 @@
 import { typing } from '../core/index.js';
 import { messageRoute } from './adapter.js';
 
-export const handler = messageRoute('typing', (caller, frame) => typing(caller, frame.room));
+export const handler = messageRoute('typing', (connection, frame) => typing(connection, frame.room));

@@ -101,17 +101,31 @@ describe('idle expiry', () => {
     for (const expiresAt of await expiries(itemKeys)) expect(expiresAt).toBeGreaterThan(nowSeconds() + 600);
   });
 
-  it('moves forward on any frame once half the idle window has passed, and not before', async () => {
+  it('moves forward on any frame that API Gateway’s idle deadline would outlive, and not before', async () => {
     const { conn, itemKeys } = await joinedConnection('jon', 'active');
-    const halfGone = nowSeconds() + 200;
-    const recent = nowSeconds() + 500;
+    // A frame now keeps the socket open until now + 600: records must last past that, plus grace.
+    const covered = nowSeconds() + 700;
+    const short = nowSeconds() + 650;
 
-    for (const key of itemKeys) await setExpiresAt(key, recent);
+    for (const key of itemKeys) await setExpiresAt(key, covered);
     await conn.send({ action: 'members', room: 'active' });
-    expect(await expiries(itemKeys)).toEqual([recent, recent, recent]);
+    expect(await expiries(itemKeys)).toEqual([covered, covered, covered]);
 
-    for (const key of itemKeys) await setExpiresAt(key, halfGone);
+    for (const key of itemKeys) await setExpiresAt(key, short);
     await conn.send({ action: 'members', room: 'active' });
-    for (const expiresAt of await expiries(itemKeys)) expect(expiresAt).toBeGreaterThan(nowSeconds() + 600);
+    for (const expiresAt of await expiries(itemKeys)) expect(expiresAt).toBeGreaterThanOrEqual(nowSeconds() + 900);
+  });
+
+  it('keeps a member who spoke 6 minutes after joining in the room at minute 11', async () => {
+    // The case that dropped a member while API Gateway still held the socket:
+    // records written at join, a frame 350 s later, a room message at 700 s.
+    const { conn: gina, itemKeys } = await joinedConnection('gina', 'late');
+    const joinedAt = nowSeconds() - 350;
+    for (const key of itemKeys) await setExpiresAt(key, joinedAt + 960);
+
+    await gina.send({ action: 'sendMessage', room: 'late', data: 'still here' });
+
+    // API Gateway keeps her until 350 + 600 = 950 s after the join; so must the records.
+    for (const expiresAt of await expiries(itemKeys)) expect(expiresAt).toBeGreaterThan(joinedAt + 950 + 60);
   });
 });

@@ -4,7 +4,7 @@ import { nowSeconds } from '../clock.js';
 import { ConnectionClosed, ProtocolError } from '../errors.js';
 import { mayEnterRoom } from '../identity.js';
 import { countFrame } from '../store/connection-activity.js';
-import { refreshConnectionExpiry, type ConnectionRecord } from '../store/connections.js';
+import { expiryIsDue, refreshConnectionExpiry, type ConnectionRecord } from '../store/connections.js';
 
 /** The connection a frame came from; core needs nothing else of the event. */
 export interface Caller {
@@ -14,16 +14,17 @@ export interface Caller {
 }
 
 /**
- * The caller's live record, with this frame counted against its rate limit.
+ * Admits one frame: the caller's live record, with the frame counted against
+ * its rate limit. Every frame passes here first, whatever its action and
+ * whether or not it parses, so junk frames are limited like any other.
  *
  * A connection whose token has expired is closed here: the token was checked
  * at `$connect` only, so its `exp` is enforced on the next frame at the latest.
  *
- * Any frame counts as activity: once half the idle window has passed, the
- * records' expiry moves forward, so an active client never has to ping just to
- * stay in its rooms.
+ * Any frame counts as activity and keeps the records alive as long as API
+ * Gateway keeps the socket (`expiryIsDue`); `ping` always refreshes them.
  */
-export async function requireConnection(caller: Caller, { refresh = false } = {}): Promise<ConnectionRecord> {
+export async function admitFrame(caller: Caller, action?: string): Promise<ConnectionRecord> {
   const outcome = await countFrame(caller.connectionId);
   if (outcome.kind === 'unknown') {
     throw new ProtocolError('FORBIDDEN', 'this connection is not registered (expired or removed); reconnect');
@@ -44,8 +45,7 @@ export async function requireConnection(caller: Caller, { refresh = false } = {}
     });
     throw new ConnectionClosed();
   }
-  const remaining = record.expiresAt - nowSeconds();
-  if (!refresh && remaining > config.connectionIdleSeconds / 2) return record;
+  if (action !== 'ping' && !expiryIsDue(record)) return record;
   return { ...record, expiresAt: await refreshConnectionExpiry(record) };
 }
 

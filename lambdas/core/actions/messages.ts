@@ -4,9 +4,9 @@ import { ProtocolError } from '../errors.js';
 import { count } from '../observability.js';
 import { fanOutToEveryone, fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
 import { ADMIN_ROLE, MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
-import { listLiveUserConnections } from '../store/connections.js';
+import { listLiveUserConnections, type ConnectionRecord } from '../store/connections.js';
 import { nextSequence, readHistory, storeMessage } from '../store/messages.js';
-import { requireConnection, requireMembership, requireRoomAccess, userOf, type Caller } from './caller.js';
+import { requireMembership, requireRoomAccess, userOf } from './caller.js';
 
 /**
  * Sends `data` to a joined room (stored with the room's next `seq`, then
@@ -14,12 +14,14 @@ import { requireConnection, requireMembership, requireRoomAccess, userOf, type C
  * user `to`, or, for the admin role, to everyone connected (neither stored).
  * The sending connection gets `ack`, not its own message.
  */
-export async function sendMessage(caller: Caller, frame: ClientFrame<'sendMessage'>): Promise<ServerFrameOf<'ack'>> {
+export async function sendMessage(
+  connection: ConnectionRecord,
+  frame: ClientFrame<'sendMessage'>,
+): Promise<ServerFrameOf<'ack'>> {
   const dataBytes = Buffer.byteLength(JSON.stringify(frame.data));
   if (dataBytes > MAX_DATA_BYTES) {
     throw new ProtocolError('PAYLOAD_TOO_LARGE', `data is ${dataBytes} bytes; the limit is ${MAX_DATA_BYTES}`);
   }
-  const connection = await requireConnection(caller);
   count('MessagesSent');
   const clientMsgId = frame.clientMsgId === undefined ? {} : { clientMsgId: frame.clientMsgId };
   const base = { type: 'message', id: randomUUID(), from: userOf(connection), data: frame.data } as const;
@@ -78,21 +80,22 @@ export async function postRoomMessage(
 }
 
 /** Tells the others in a joined room that this user is typing; nothing is stored. */
-export async function typing(caller: Caller, room: string): Promise<void> {
-  const connection = await requireConnection(caller);
+export async function typing(connection: ConnectionRecord, room: string): Promise<void> {
   requireMembership(connection, room);
   await fanOutToRoom(room, { type: 'typing', room, user: userOf(connection) }, connection.connectionId);
 }
 
 /** Stored room messages after `afterSeq`, oldest first, one page (`HISTORY_PAGE_SIZE`) at most. */
-export async function history(caller: Caller, room: string, afterSeq: number): Promise<ServerFrameOf<'history'>> {
-  const connection = await requireConnection(caller);
+export async function history(
+  connection: ConnectionRecord,
+  room: string,
+  afterSeq: number,
+): Promise<ServerFrameOf<'history'>> {
   requireRoomAccess(connection, room);
   return { type: 'history', room, messages: await readHistory(room, afterSeq, config.historyPageSize) };
 }
 
-/** Answers `pong` and moves the connection's idle expiry forward. */
-export async function ping(caller: Caller): Promise<ServerFrameOf<'pong'>> {
-  await requireConnection(caller, { refresh: true });
+/** Answers `pong`; admitting the frame has already moved the idle expiry forward. */
+export function ping(): ServerFrameOf<'pong'> {
   return { type: 'pong', at: new Date().toISOString() };
 }

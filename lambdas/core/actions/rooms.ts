@@ -5,14 +5,14 @@ import { presenceOf } from '../presence.js';
 import type { ServerFrameOf } from '../protocol.js';
 import { addMembership, listRoomMemberships, removeMembership } from '../store/memberships.js';
 import { lastSequence } from '../store/messages.js';
-import { requireConnection, requireMembership, requireRoomAccess, userOf, type Caller } from './caller.js';
+import type { ConnectionRecord } from '../store/connections.js';
+import { requireMembership, requireRoomAccess, userOf } from './caller.js';
 
 /**
  * Joins a room (idempotent). Others in the room hear `user_joined` only when
  * this is the user's first connection there, mirroring `user_left`.
  */
-export async function joinRoom(caller: Caller, room: string): Promise<ServerFrameOf<'joined'>> {
-  const connection = await requireConnection(caller);
+export async function joinRoom(connection: ConnectionRecord, room: string): Promise<ServerFrameOf<'joined'>> {
   requireRoomAccess(connection, room);
   const alreadyJoined = connection.rooms.includes(room);
   if (!alreadyJoined) {
@@ -38,8 +38,7 @@ export async function joinRoom(caller: Caller, room: string): Promise<ServerFram
 }
 
 /** Leaves a joined room; the room hears `user_left` if the user has no other connection there. */
-export async function leaveRoom(caller: Caller, room: string): Promise<ServerFrameOf<'left'>> {
-  const connection = await requireConnection(caller);
+export async function leaveRoom(connection: ConnectionRecord, room: string): Promise<ServerFrameOf<'left'>> {
   requireMembership(connection, room);
   await removeMembership(connection.connectionId, room);
   await announceDeparture(room, userOf(connection));
@@ -47,8 +46,7 @@ export async function leaveRoom(caller: Caller, room: string): Promise<ServerFra
 }
 
 /** Presence: who is in the room, with how many connections each. */
-export async function listMembers(caller: Caller, room: string): Promise<ServerFrameOf<'members'>> {
-  const connection = await requireConnection(caller);
+export async function listMembers(connection: ConnectionRecord, room: string): Promise<ServerFrameOf<'members'>> {
   requireRoomAccess(connection, room);
   return { type: 'members', room, members: presenceOf(await listRoomMemberships(room)) };
 }

@@ -43,11 +43,26 @@ export interface ConnectionRecord {
  */
 const EXPIRY_GRACE_SECONDS = 60;
 
-/** When a connection's records expire if it stays idle from `now` on. */
+/**
+ * When a connection's records expire if it stays idle from `now` on: half an
+ * idle window beyond API Gateway's own idle deadline, so that records written
+ * now cover every frame of the next half window without being written again
+ * (see `expiryIsDue`), and never past the connection's maximum lifetime.
+ */
 export function connectionExpiry(connectedAt: number, now = nowSeconds()): number {
-  const idleDeadline = now + config.connectionIdleSeconds;
+  const idleDeadline = now + config.connectionIdleSeconds * 1.5;
   const lifetimeDeadline = connectedAt + config.connectionMaxSeconds;
   return Math.min(idleDeadline, lifetimeDeadline) + EXPIRY_GRACE_SECONDS;
+}
+
+/**
+ * Whether a frame arriving `now` must move the records' expiry forward: when
+ * they would expire before API Gateway's idle deadline for this frame, unless
+ * the connection's maximum lifetime caps them already.
+ */
+export function expiryIsDue(connection: ConnectionRecord, now = nowSeconds()): boolean {
+  const covered = connection.expiresAt >= now + config.connectionIdleSeconds + EXPIRY_GRACE_SECONDS;
+  return !covered && connectionExpiry(connection.connectedAt, now) > connection.expiresAt;
 }
 
 /** Writes the connection and its user and everyone-set links in one transaction. */
