@@ -40,12 +40,24 @@ describe('$connect', () => {
     const result = await sixth.connect();
 
     expect(result.statusCode).toBe(429);
-    expect(result.body).toMatch(/limit 5/);
+    expect(result.body).toMatch(/holds 5 connections \(the limit\)/);
     expect(await getItem(keys.connection(sixth.connectionId))).toBeUndefined();
     expect(await partitionItems(userPartition('dave'))).toHaveLength(5);
 
     await devices[0]?.disconnect();
     expect((await sixth.connect()).statusCode).toBe(200);
+  });
+
+  it('holds the limit when a burst of handshakes for one user arrives at once', async () => {
+    const burst = Array.from({ length: 15 }, () => new TestConnection({ userId: 'burst', name: 'burst', rooms: [], roles: [] }));
+
+    const results = await Promise.all(burst.map((conn) => conn.connect()));
+
+    const admitted = results.filter((result) => result.statusCode === 200).length;
+    expect(admitted).toBeGreaterThan(0);
+    expect(admitted).toBeLessThanOrEqual(5);
+    expect(results.every((result) => result.statusCode === 200 || result.statusCode === 429)).toBe(true);
+    expect(await partitionItems(userPartition('burst'))).toHaveLength(admitted);
   });
 });
 

@@ -3,23 +3,35 @@ import { ConnectionRefused } from '../errors.js';
 import { removeConnection } from '../fan-out.js';
 import { count } from '../observability.js';
 import type { Identity } from '../identity.js';
-import { countLiveUserConnections, putConnection, type ConnectionRecord } from '../store/connections.js';
+import { countLiveUserConnections, deleteConnectionItems, putConnection, type ConnectionRecord } from '../store/connections.js';
 
 /**
  * Registers a connection for the identity the authorizer established.
  * Refused (401) without one, and (429) when the user already holds the
  * maximum number of live connections.
+ *
+ * The limit holds under concurrent handshakes: after writing, the connection
+ * counts again (strongly consistent) and withdraws itself when over the
+ * limit. Of the handshakes that stay, the last to count saw every other one,
+ * so no more than the limit can stay; a burst may refuse one too many, never
+ * admit one too many.
  */
 export async function connect(connectionId: string, identity: Identity | undefined): Promise<ConnectionRecord> {
   if (identity === undefined) throw new ConnectionRefused(401, 'no authenticated user for this connection');
-  const open = await countLiveUserConnections(identity.userId);
-  if (open >= config.maxConnectionsPerUser) {
-    count('ConnectionsRefused');
-    throw new ConnectionRefused(429, `user already holds ${open} connections (limit ${config.maxConnectionsPerUser})`);
-  }
+  const limit = config.maxConnectionsPerUser;
+  if ((await countLiveUserConnections(identity.userId)) >= limit) refuse(limit);
   const record = await putConnection(connectionId, identity);
+  if ((await countLiveUserConnections(identity.userId)) > limit) {
+    await deleteConnectionItems(connectionId, record);
+    refuse(limit);
+  }
   count('ConnectionsOpened');
   return record;
+}
+
+function refuse(limit: number): never {
+  count('ConnectionsRefused');
+  throw new ConnectionRefused(429, `user already holds ${limit} connections (the limit)`);
 }
 
 /** Removes the connection everywhere; rooms it leaves hear `user_left`. */
