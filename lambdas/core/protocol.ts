@@ -11,6 +11,13 @@ export const MAX_DATA_BYTES = 16 * 1024;
 export const MAX_FRAME_BYTES = 32 * 1024;
 /** API Gateway's limit for one message, fragmented frames included. */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
+/**
+ * What one reply (`history`, `joined`, `members`) may fill, safely under
+ * MAX_MESSAGE_BYTES: API Gateway does not deliver a larger one.
+ */
+export const REPLY_BUDGET_BYTES = 120 * 1024;
+/** Display names longer than this are cut, so presence lists stay small. */
+export const MAX_NAME_LENGTH = 64;
 
 export const ERROR_CODES = [
   'BAD_REQUEST',

@@ -355,9 +355,13 @@ export class LocalGateway {
         .catch(() => undefined);
       return;
     }
-    if (route.twoWay && result.body !== undefined && result.body !== '') {
-      await connection.send(result.body).catch(() => undefined);
+    if (!route.twoWay || result.body === undefined || result.body === '') return;
+    if (Buffer.byteLength(result.body) > MAX_MESSAGE_BYTES) {
+      // API Gateway does not deliver a route response over its message limit.
+      this.log(`${route.routeKey} answered ${Buffer.byteLength(result.body)} bytes, over ${MAX_MESSAGE_BYTES}: not delivered`);
+      return;
     }
+    await connection.send(result.body).catch(() => undefined);
   }
 
   private async runDisconnect(client: ClientInfo, code: number, reason: string): Promise<void> {

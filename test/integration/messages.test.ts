@@ -181,6 +181,24 @@ describe('typing', () => {
 });
 
 describe('history', () => {
+  it('fills one reply up to 120 KiB and lets the client page on after the last seq', async () => {
+    const [writer, reader] = await roomOf('heavy', 'hal', 'ivy');
+    for (let n = 1; n <= 12; n += 1) {
+      await writer?.send({ action: 'sendMessage', room: 'heavy', data: { n, text: 'h'.repeat(15_000) } });
+    }
+
+    const first = await reader?.send({ action: 'history', room: 'heavy', afterSeq: 0 });
+    const firstSeqs = first?.type === 'history' ? first.messages.map((m) => m.seq) : [];
+    const last = firstSeqs.at(-1) ?? 0;
+    const rest = await reader?.send({ action: 'history', room: 'heavy', afterSeq: last });
+    const restSeqs = rest?.type === 'history' ? rest.messages.map((m) => m.seq) : [];
+
+    expect(Buffer.byteLength(JSON.stringify(first))).toBeLessThanOrEqual(128 * 1024);
+    expect(firstSeqs.length).toBeGreaterThan(0);
+    expect(firstSeqs.length).toBeLessThan(12);
+    expect([...firstSeqs, ...restSeqs]).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+
   it('is empty for a room without messages, and answers BAD_REQUEST for a bad afterSeq', async () => {
     const conn = await TestConnection.open('wes');
     expect(await conn.send({ action: 'history', room: 'quiet', afterSeq: 0 })).toEqual({

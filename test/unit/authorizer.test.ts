@@ -21,7 +21,9 @@ const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function sign(claims: JWTPayload, secret = SECRET): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+  return new SignJWT({ exp: Math.floor(Date.now() / 1000) + 600, ...claims })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(new TextEncoder().encode(secret));
 }
 
 /** A `$connect` REQUEST authorizer event as API Gateway sends it for a WebSocket API. */
@@ -91,9 +93,10 @@ describe('authorizer: Allow', () => {
   });
 
   it('passes empty lists and the defaulted name for a minimal token', async () => {
-    const result = await handler(withToken(await sign({ sub: 'bob' })));
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const result = await handler(withToken(await sign({ sub: 'bob', exp })));
     expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
-    expect(result.context).toStrictEqual({ userId: 'bob', name: 'bob', rooms: '', roles: '' });
+    expect(result.context).toStrictEqual({ userId: 'bob', name: 'bob', rooms: '', roles: '', tokenExpiresAt: exp });
   });
 });
 

@@ -23,7 +23,9 @@ const { SECRET, ISSUER, AUDIENCE } = vi.hoisted(() => {
 });
 
 function sign(claims: JWTPayload): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET));
+  return new SignJWT({ exp: Math.floor(Date.now() / 1000) + 600, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(SECRET));
 }
 
 async function reasonOf(token: string): Promise<InvalidTokenReason> {

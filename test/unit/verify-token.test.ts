@@ -24,7 +24,8 @@ const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function sign(claims: JWTPayload, secret = SECRET, alg = 'HS256'): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(key(secret));
+  // Every token needs an `exp`; a test about one without passes `exp: undefined`.
+  return new SignJWT({ exp: now() + 600, ...claims }).setProtectedHeader({ alg, typ: 'JWT' }).sign(key(secret));
 }
 
 async function reasonOf(token: string): Promise<InvalidTokenReason> {
@@ -49,13 +50,19 @@ describe('verifyToken: valid tokens', () => {
     });
   });
 
-  it('defaults name to sub, lists to empty, and leaves tokenExpiresAt out without exp', async () => {
-    await expect(verifyToken(await sign({ sub: 'bob' }))).resolves.toStrictEqual({
+  it('defaults name to sub and lists to empty', async () => {
+    const exp = now() + 600;
+    await expect(verifyToken(await sign({ sub: 'bob', exp }))).resolves.toStrictEqual({
       userId: 'bob',
       name: 'bob',
       rooms: [],
       roles: [],
+      tokenExpiresAt: exp,
     });
+  });
+
+  it('refuses a token without exp: it would hold a connection open for good', async () => {
+    expect(await reasonOf(await sign({ sub: 'bob', exp: undefined }))).toBe('invalid-claims');
   });
 
   it.each<[string, unknown]>([
@@ -165,6 +172,10 @@ describe('verifyToken: refusals', () => {
   it('refuses a token over 8 KiB unread, even one validly signed', async () => {
     const oversized = await sign({ sub: 'alice', padding: 'p'.repeat(8 * 1024) });
     expect(await reasonOf(oversized)).toBe('malformed');
+  });
+
+  it('cuts a display name to 64 characters rather than refusing it', async () => {
+    expect(await verifyToken(await sign({ sub: 'alice', name: 'n'.repeat(500) }))).toMatchObject({ name: 'n'.repeat(64) });
   });
 
   it('refuses sub "system", the reserved sender of server pushes', async () => {

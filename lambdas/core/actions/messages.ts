@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { count } from '../observability.js';
+import { withinReplyBudget } from '../reply-budget.js';
 import { fanOutToEveryone, fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
 import { ADMIN_ROLE, MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
 import { listLiveUserConnections, type ConnectionRecord } from '../store/connections.js';
@@ -85,14 +86,19 @@ export async function typing(connection: ConnectionRecord, room: string): Promis
   await fanOutToRoom(room, { type: 'typing', room, user: userOf(connection) }, connection.connectionId);
 }
 
-/** Stored room messages after `afterSeq`, oldest first, one page (`HISTORY_PAGE_SIZE`) at most. */
+/**
+ * Stored room messages after `afterSeq`, oldest first: at most
+ * `HISTORY_PAGE_SIZE` of them and what fits in one reply; the client asks
+ * again after the last `seq` it got.
+ */
 export async function history(
   connection: ConnectionRecord,
   room: string,
   afterSeq: number,
 ): Promise<ServerFrameOf<'history'>> {
   requireRoomAccess(connection, room);
-  return { type: 'history', room, messages: await readHistory(room, afterSeq, config.historyPageSize) };
+  const messages = await readHistory(room, afterSeq, config.historyPageSize);
+  return { type: 'history', room, messages: withinReplyBudget(messages) };
 }
 
 /** Answers `pong`; admitting the frame has already moved the idle expiry forward. */

@@ -2,6 +2,7 @@ import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { announceDeparture, postToConnections } from '../fan-out.js';
 import { presenceOf } from '../presence.js';
+import { withinReplyBudget } from '../reply-budget.js';
 import type { ServerFrameOf } from '../protocol.js';
 import { addMembership, listRoomMemberships, removeMembership } from '../store/memberships.js';
 import { lastSequence } from '../store/messages.js';
@@ -34,7 +35,8 @@ export async function joinRoom(connection: ConnectionRecord, room: string): Prom
       { type: 'user_joined', room, user, count: presence.length },
     );
   }
-  return { type: 'joined', room, members: presence.map(({ userId, name }) => ({ userId, name })), lastSeq };
+  const listed = withinReplyBudget(presence.map(({ userId, name }) => ({ userId, name })));
+  return { type: 'joined', room, members: listed, lastSeq };
 }
 
 /** Leaves a joined room; the room hears `user_left` if the user has no other connection there. */
@@ -48,5 +50,5 @@ export async function leaveRoom(connection: ConnectionRecord, room: string): Pro
 /** Presence: who is in the room, with how many connections each. */
 export async function listMembers(connection: ConnectionRecord, room: string): Promise<ServerFrameOf<'members'>> {
   requireRoomAccess(connection, room);
-  return { type: 'members', room, members: presenceOf(await listRoomMemberships(room)) };
+  return { type: 'members', room, members: withinReplyBudget(presenceOf(await listRoomMemberships(room))) };
 }

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Identity } from '../identity.js';
-import { MAX_USER_ID_LENGTH, SYSTEM_USER } from '../protocol.js';
+import { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, SYSTEM_USER } from '../protocol.js';
 import { authConfig, MIN_HS256_SECRET_BYTES, type TokenKeySource } from './auth-config.js';
 
 /** Why a token was refused: short, stable, safe to log and to assert on. */
@@ -140,6 +140,9 @@ export async function verifyToken(token: string): Promise<Identity> {
       issuer: authConfig.issuer,
       audience: authConfig.audience,
       clockTolerance: authConfig.clockToleranceSeconds,
+      // A token without `exp` would hold a connection open for good: the
+      // server cuts connections off at `exp`, so every token must have one.
+      requiredClaims: ['exp'],
     }));
   } catch (error) {
     const reason = reasonFor(error);
@@ -192,7 +195,8 @@ function toIdentity(payload: JWTPayload): Identity {
   if (sub === SYSTEM_USER.userId) throw new InvalidToken('reserved-sub');
   // Longer ids could never be addressed: `to` takes at most this many characters.
   if (sub.length > MAX_USER_ID_LENGTH) throw new InvalidToken('invalid-claims');
-  const name = typeof payload.name === 'string' && payload.name !== '' ? payload.name : sub;
+  // Cut, not refused: a long display name is no reason to lock a user out.
+  const name = (typeof payload.name === 'string' && payload.name !== '' ? payload.name : sub).slice(0, MAX_NAME_LENGTH);
   return {
     userId: sub,
     name,
