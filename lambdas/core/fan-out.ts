@@ -141,16 +141,19 @@ export async function purgeGone(gone: readonly Recipient[], cascade = 0): Promis
     if (room !== undefined) rooms.push(room);
     roomsByConnection.set(connectionId, rooms);
   }
-  const departures: { user: UserRef; rooms: Set<string> }[] = [];
+  // One departure per user, not per connection: a user whose two devices
+  // both turn out gone leaves each room once.
+  const departures = new Map<string, { user: UserRef; rooms: Set<string> }>();
   for (const [connectionId, alsoRooms] of roomsByConnection) {
     const record = await getConnectionRecord(connectionId);
     await deleteConnectionItems(connectionId, record, alsoRooms);
-    if (record !== undefined) {
-      departures.push({ user: { userId: record.userId, name: record.name }, rooms: new Set([...record.rooms, ...alsoRooms]) });
-    }
+    if (record === undefined) continue;
+    const departure = departures.get(record.userId) ?? { user: { userId: record.userId, name: record.name }, rooms: new Set() };
+    for (const room of [...record.rooms, ...alsoRooms]) departure.rooms.add(room);
+    departures.set(record.userId, departure);
   }
   if (cascade >= MAX_PURGE_CASCADE) return;
-  for (const { user, rooms } of departures) {
+  for (const { user, rooms } of departures.values()) {
     for (const room of rooms) await announceDeparture(room, user, cascade + 1);
   }
 }

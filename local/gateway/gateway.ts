@@ -217,7 +217,13 @@ export class LocalGateway {
 
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = parseUrl(request.url);
+    // A request that is no valid WebSocket handshake is refused before the
+    // authorizer and `$connect` run, so it leaves no records behind.
+    if (url === undefined || !isWebSocketHandshake(request)) {
+      this.refuse(socket, 400, request.socket.remoteAddress ?? '');
+      return;
+    }
     const client: ClientInfo = {
       connectionId: newConnectionId(),
       connectedAt: Date.now(),
@@ -228,7 +234,7 @@ export class LocalGateway {
     let authorized = client;
     if (this.options.authorize ?? true) {
       const outcome = await this.authorize(client, request, url.searchParams);
-      if (typeof outcome === 'number') return this.refuse(socket, outcome, client);
+      if (typeof outcome === 'number') return this.refuse(socket, outcome, client.sourceIp);
       authorized = { ...client, authorizer: outcome };
     }
 
@@ -240,9 +246,9 @@ export class LocalGateway {
       );
     } catch (error) {
       this.log(`$connect threw: ${String(error)}`);
-      return this.refuse(socket, 500, client);
+      return this.refuse(socket, 500, client.sourceIp);
     }
-    if (result.statusCode < 200 || result.statusCode > 299) return this.refuse(socket, result.statusCode, client, result.body);
+    if (result.statusCode < 200 || result.statusCode > 299) return this.refuse(socket, result.statusCode, client.sourceIp, result.body);
 
     if (socket.destroyed) {
       // The client left while `$connect` ran: API Gateway still reports the disconnect.
@@ -298,9 +304,9 @@ export class LocalGateway {
     return context;
   }
 
-  private refuse(socket: Duplex, status: number, client: ClientInfo, body?: string): void {
+  private refuse(socket: Duplex, status: number, sourceIp: string, body?: string): void {
     const message = body ?? JSON.stringify({ message: STATUS_CODES[status] ?? 'Error' });
-    this.log(`refused ${client.sourceIp} with ${status}`);
+    this.log(`refused ${sourceIp} with ${status}`);
     if (socket.destroyed) return;
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
@@ -376,7 +382,8 @@ export class LocalGateway {
   // ── HTTP: Management API and admin API ───────────────────────────────────
 
   private async serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = parseUrl(request.url);
+    if (url === undefined) return sendJson(response, 400, { message: 'Bad Request' });
     if (isManagementPath(url.pathname)) {
       await serveManagementApi(request, response, url.pathname, (id) => this.connections.get(id));
       return;
@@ -413,6 +420,28 @@ export class LocalGateway {
   }
 }
 
+
+/** The request's URL, or undefined for one that does not parse. */
+function parseUrl(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** What `ws` checks of a handshake (RFC 6455 §4.2.1), checked before any handler runs. */
+function isWebSocketHandshake(request: IncomingMessage): boolean {
+  const key = request.headers['sec-websocket-key'];
+  const version = request.headers['sec-websocket-version'];
+  return (
+    request.method === 'GET' &&
+    request.headers.upgrade?.toLowerCase() === 'websocket' &&
+    typeof key === 'string' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key) &&
+    (version === '13' || version === '8')
+  );
+}
 
 function newConnectionId(): string {
   // API Gateway ids look like "L0SM9cOFvHcCIhw=": 15 base64 characters and padding.

@@ -31,7 +31,13 @@ export async function serveManagementApi(
   path: string,
   lookup: (connectionId: string) => ManagedConnection | undefined,
 ): Promise<void> {
-  const connectionId = decodeURIComponent(CONNECTIONS_PATH.exec(path)?.[1] ?? '');
+  let connectionId: string;
+  try {
+    connectionId = decodeURIComponent(CONNECTIONS_PATH.exec(path)?.[1] ?? '');
+  } catch {
+    // Not percent-encoding that decodes: no connection has that id.
+    return sendAwsError(response, 410, 'GoneException', null);
+  }
   const connection = lookup(connectionId);
   switch (request.method) {
     case 'POST': {

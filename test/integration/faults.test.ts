@@ -85,6 +85,21 @@ describe('a post answered 410 Gone', () => {
     const members = await sender?.send({ action: 'members', room: 'fanout-410' });
     expect(members).toMatchObject({ members: [{ userId: 'a1' }, { userId: 's1' }] });
   });
+
+  it("announces a user's departure once when both of their devices turn out gone", async () => {
+    dynamoMock.restore();
+    managementMock.restore();
+    const [watcher, phone, laptop] = await joinAll('two-devices', ['w9', 'carol', 'carol']);
+    managementApi.markGone(phone?.connectionId ?? '');
+    managementApi.markGone(laptop?.connectionId ?? '');
+    watcher?.received();
+
+    await watcher?.send({ action: 'sendMessage', room: 'two-devices', data: 'anyone?' });
+    // The watcher is the sender here; it hears the departures.
+    const departures = (watcher?.received() ?? []).filter((frame) => frame.type === 'user_left');
+
+    expect(departures).toEqual([{ type: 'user_left', room: 'two-devices', user: { userId: 'carol', name: 'carol' }, count: 1 }]);
+  });
 });
 
 describe('a post answered 429', () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   ApiGatewayManagementApiClient,
@@ -36,6 +37,23 @@ afterAll(async () => {
   management.destroy();
   await gateway.stop();
 });
+
+/** Sends raw bytes to the gateway and resolves with the first line it answers. */
+function rawRequest(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(gateway.port, '127.0.0.1', () => socket.write(request));
+    let answer = '';
+    socket.setTimeout(5_000, () => (socket.destroy(), reject(new Error(`no answer to ${JSON.stringify(request.slice(0, 40))}`))));
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+      if (answer.includes('\r\n')) {
+        socket.destroy();
+        resolve(answer.split('\r\n')[0] ?? '');
+      }
+    });
+    socket.on('error', reject);
+  });
+}
 
 async function refusal(url: string): Promise<number> {
   const error = await WsClient.connect(url).then(
@@ -155,6 +173,29 @@ describe('the handshake', () => {
     expect(await refusal(`${gateway.url}/?token=${wrongSecret}`)).toBe(403);
     // Refused before $connect: nothing reached it.
     expect(recordedEvents.length).toBe(before);
+  });
+
+  it('refuses a request that is no WebSocket handshake with 400 before the authorizer and $connect run', async () => {
+    const token = await mintDevToken({ userId: 'keyless' });
+    const before = recordedEvents.length;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const response = await rawRequest(
+        `GET /?token=${token} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      statuses.push(Number(response.split(' ')[1]));
+    }
+
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 400]);
+    expect(recordedEvents.length).toBe(before);
+    // Nothing was left to count against the user's limit.
+    const { client } = await connectAs(gateway, 'keyless');
+    await client.close();
+  });
+
+  it('answers a malformed URL with 400 instead of leaving the socket hanging', async () => {
+    expect(await rawRequest('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
+    expect(await rawRequest('GET /@connections/%E0%A4 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 410/);
   });
 
   it("refuses the user's sixth connection with 429, the status $connect answered", async () => {

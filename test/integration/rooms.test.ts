@@ -111,6 +111,21 @@ describe('joinRoom', () => {
     expect(await partitionItems(roomPartition('cap-4'))).toEqual([]);
     expect(await conn.send({ action: 'joinRoom', room: 'cap-2' })).toMatchObject({ type: 'joined' });
   });
+
+  it('tells the loser of two joins racing for the last slot about the room limit, not to reconnect', async () => {
+    const conn = await TestConnection.open('race');
+    for (const room of ['slot-1', 'slot-2']) await conn.send({ action: 'joinRoom', room });
+
+    const replies = await Promise.all([
+      conn.send({ action: 'joinRoom', room: 'slot-3a' }),
+      conn.send({ action: 'joinRoom', room: 'slot-3b' }),
+    ]);
+
+    expect(replies.filter((reply) => reply?.type === 'joined')).toHaveLength(1);
+    expect(replies.filter((reply) => reply?.type === 'error')).toEqual([
+      expect.objectContaining({ code: 'FORBIDDEN', message: expect.stringMatching(/at most 3 rooms/) }),
+    ]);
+  });
 });
 
 describe('leaveRoom', () => {

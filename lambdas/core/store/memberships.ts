@@ -4,6 +4,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
@@ -38,6 +39,7 @@ export async function addMembership(connection: ConnectionRecord, room: string):
               ConditionExpression:
                 'attribute_exists(pk) AND expiresAt > :now AND (attribute_not_exists(rooms) OR size(rooms) < :max)',
               ExpressionAttributeValues: { ':room': new Set([room]), ':now': now, ':max': config.maxRoomsPerConnection },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },
           {
@@ -59,7 +61,12 @@ export async function addMembership(connection: ConnectionRecord, room: string):
     return 'added';
   } catch (error) {
     if (!isConditionCancel(error)) throw error;
-    return connection.rooms.length >= config.maxRoomsPerConnection ? 'room-limit' : 'connection-gone';
+    // Judged from the record as it was when the condition failed, not from the
+    // caller's earlier read: a concurrent join may have filled the last slot.
+    const failed = (error as TransactionCanceledException).CancellationReasons?.[0]?.Item;
+    const current = failed === undefined ? undefined : unmarshall(failed);
+    if (current === undefined || Number(current.expiresAt) <= now) return 'connection-gone';
+    return 'room-limit';
   }
 }
 
