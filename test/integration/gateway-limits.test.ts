@@ -47,6 +47,17 @@ describe('timeouts', () => {
   });
 });
 
+describe('an abrupt drop', () => {
+  it('runs $disconnect with 1006 when the client vanishes without a close frame', async () => {
+    const { client, connectionId } = await connectAs(gateway, 'dropper');
+
+    client.socket.terminate();
+
+    expect(await disconnectOf(connectionId)).toMatchObject({ disconnectStatusCode: 1006 });
+    await expect.poll(() => getItem(keys.connection(connectionId))).toBeUndefined();
+  });
+});
+
 describe('size limits', () => {
   it('closes the connection with 1009 on a single frame over 32 KiB', async () => {
     const { client, connectionId } = await connectAs(gateway, 'big-frame');
