@@ -16,15 +16,13 @@ const region = process.env.AWS_REGION ?? 'us-east-1';
 const localCredentials =
   process.env.AWS_ACCESS_KEY_ID === undefined ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
 
-export const dynamo = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    region,
-    ...(config.dynamoDbEndpoint === undefined
-      ? {}
-      : { endpoint: config.dynamoDbEndpoint, credentials: localCredentials }),
-  }),
-  { marshallOptions: { removeUndefinedValues: true } },
-);
+/** The low-level client, for libraries that take one (Powertools idempotency). */
+export const dynamoClient = new DynamoDBClient({
+  region,
+  ...(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint, credentials: localCredentials }),
+});
+
+export const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
 
 let managementApi: ApiGatewayManagementApiClient | undefined;
 

@@ -10,3 +10,4 @@ export { count, flushMetrics, logger } from './observability.js';
 export * from './protocol.js';
 export { parsePublishRequest, publish, type PublishResult } from './actions/publish.js';
 export { stats, type RoomStats, type Stats } from './actions/stats.js';
+export { eventIdempotency, idempotencyStore } from './store/idempotency.js';

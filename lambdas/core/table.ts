@@ -52,6 +52,11 @@ export function userPartition(userId: string): string {
   return `USER#${userId}`;
 }
 
+/** The partition holding one function's idempotency records (Powertools idempotency). */
+export function idempotencyPartition(functionName: string): string {
+  return `IDEMPOTENCY#${functionName}`;
+}
+
 export function broadcastPartition(shard: number): string {
   return `ALL#${shard}`;
 }

@@ -1,6 +1,9 @@
+import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import {
+  eventIdempotency,
   flushMetrics,
+  idempotencyStore,
   logger,
   parsePublishRequest,
   ProtocolError,
@@ -28,7 +31,7 @@ export type PublishEventOutcome =
   | { readonly status: 'published'; readonly result: PublishResult }
   | { readonly status: 'dropped'; readonly code: ErrorCode; readonly reason: string };
 
-export async function handler(event: PublishEvent, context?: Context): Promise<PublishEventOutcome> {
+async function processEvent(event: PublishEvent, context?: Context): Promise<PublishEventOutcome> {
   if (context !== undefined) logger.addContext(context);
   // Read defensively: a hand-made test event may lack any of these.
   logger.appendKeys({ eventId: event?.id, source: event?.source, detailType: event?.['detail-type'] });
@@ -45,6 +48,15 @@ export async function handler(event: PublishEvent, context?: Context): Promise<P
     logger.resetKeys();
   }
 }
+
+/**
+ * EventBridge delivers at least once: an event it delivers again (same `id`)
+ * gets the first delivery's outcome instead of a second message.
+ */
+export const handler = makeIdempotent(processEvent, {
+  persistenceStore: idempotencyStore('publish-event'),
+  config: eventIdempotency,
+});
 
 /** The publish request in the detail, or why the event is dropped. */
 function parseDetail(detail: unknown): PublishRequest | Extract<PublishEventOutcome, { status: 'dropped' }> {

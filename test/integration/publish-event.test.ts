@@ -56,6 +56,20 @@ describe('publish over EventBridge', () => {
     expect(await getItem(keys.roomMessage('events', 1))).toBeDefined();
   });
 
+  it('publishes an event delivered twice (same id) once, answering the repeat with the first outcome', async () => {
+    const member = await open('twice');
+    await member.send({ action: 'joinRoom', room: 'once-only' });
+    member.received();
+    const event = publishEvent({ room: 'once-only', data: 'exactly once' });
+
+    const first = await handler(event, lambdaContext);
+    const again = await handler(event, lambdaContext);
+
+    expect(again).toEqual(first);
+    expect(member.received()).toHaveLength(1);
+    expect(await getItem(keys.roomSequence('once-only'))).toMatchObject({ seq: 1 });
+  });
+
   it('reaches every device of a user, and everyone with broadcast', async () => {
     const phone = await open('fay');
     const laptop = await open('fay');
