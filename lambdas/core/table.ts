@@ -38,6 +38,11 @@ export const keys = {
     sk: `${CONN}${connectionId}`,
   }),
   roomSequence: (room: string): ItemKey => ({ pk: roomPartition(room), sk: SEQ }),
+  /** A user's `clientMsgId` in a room, once used: room names hold no `#`, so the parts stay apart. */
+  sentClientMessage: (userId: string, room: string, clientMsgId: string): ItemKey => ({
+    pk: userPartition(userId),
+    sk: `SENT#${room}#${clientMsgId}`,
+  }),
   roomMessage: (room: string, seq: number): ItemKey => ({
     pk: roomPartition(room),
     sk: messageSortKey(seq),

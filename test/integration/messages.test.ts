@@ -67,6 +67,24 @@ describe('sendMessage to a room', () => {
     expect(await eli?.send({ action: 'joinRoom', room: 'numbered' })).toMatchObject({ lastSeq: 3 });
   });
 
+  it('treats a resend with the same clientMsgId as the first send: same ack, nothing posted or stored again', async () => {
+    const [kay, lou] = await roomOf('resend', 'kay', 'lou');
+
+    const first = await kay?.send({ action: 'sendMessage', room: 'resend', data: 'once', clientMsgId: 'k-1' });
+    const again = await kay?.send({ action: 'sendMessage', room: 'resend', data: 'once', clientMsgId: 'k-1' });
+    const other = await kay?.send({ action: 'sendMessage', room: 'resend', data: 'twice', clientMsgId: 'k-2' });
+
+    expect(again).toEqual(first);
+    expect(other).toMatchObject({ type: 'ack', clientMsgId: 'k-2' });
+    expect(onlyMessages(lou?.received() ?? []).map((m) => m.data)).toEqual(['once', 'twice']);
+    const history = await lou?.send({ action: 'history', room: 'resend', afterSeq: 0 });
+    expect(history?.type === 'history' && history.messages.map((m) => m.data)).toEqual(['once', 'twice']);
+    // Another user may use the same clientMsgId.
+    const fromLou = await lou?.send({ action: 'sendMessage', room: 'resend', data: 'mine', clientMsgId: 'k-1' });
+    expect(fromLou).toMatchObject({ type: 'ack' });
+    expect(fromLou?.type === 'ack' && fromLou.id).not.toBe(first?.type === 'ack' && first.id);
+  });
+
   it('gives concurrent senders distinct seqs', async () => {
     const senders = await roomOf('busy', 'fay', 'gus', 'hal', 'ida');
     const acks = await Promise.all(

@@ -6,7 +6,7 @@ import { withinReplyBudget } from '../reply-budget.js';
 import { fanOutToEveryone, fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
 import { ADMIN_ROLE, MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
 import { listLiveUserConnections, type ConnectionRecord } from '../store/connections.js';
-import { nextSequence, readHistory, storeMessage } from '../store/messages.js';
+import { nextSequence, readHistory, storeMessage, type ClientMessageRef } from '../store/messages.js';
 import { requireMembership, requireRoomAccess, userOf } from './caller.js';
 
 /**
@@ -30,7 +30,8 @@ export async function sendMessage(
   if (frame.room !== undefined) {
     const room = frame.room;
     requireMembership(connection, room);
-    const { message } = await postRoomMessage(room, base, connection.connectionId);
+    const sent = frame.clientMsgId === undefined ? undefined : { userId: connection.userId, clientMsgId: frame.clientMsgId };
+    const { message } = await postRoomMessage(room, base, connection.connectionId, sent);
     return { type: 'ack', ...clientMsgId, id: message.id, seq: message.seq };
   }
 
@@ -70,12 +71,17 @@ export async function postRoomMessage(
   room: string,
   content: Pick<MessageFrame, 'id' | 'from' | 'data'>,
   exceptConnectionId?: string,
+  sent?: ClientMessageRef,
 ): Promise<{ message: RoomMessage; result: FanOutResult }> {
   const seq = await nextSequence(room);
   // Fields picked one by one: a caller's object may carry more than a frame should.
   const { id, from, data } = content;
   const message: RoomMessage = { type: 'message', id, from, data, room, seq, sentAt: new Date().toISOString() };
-  await storeMessage(message);
+  const { duplicateOf } = await storeMessage(message, sent);
+  if (duplicateOf !== undefined) {
+    // Already sent under this clientMsgId: the `seq` just taken stays a gap.
+    return { message: { ...message, ...duplicateOf }, result: { delivered: 0, gone: 0, failed: 0 } };
+  }
   const result = await fanOutToRoom(room, message, exceptConnectionId);
   return { message, result };
 }

@@ -3,7 +3,9 @@
  * `seq`s, and each room message is stored as `ROOM#<room>/MSG#<seq>` until
  * the history retention passes.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
@@ -43,17 +45,59 @@ export async function lastSequence(room: string): Promise<number> {
   return Number(Item.seq);
 }
 
-export async function storeMessage(message: MessageFrame & { room: string; seq: number }): Promise<void> {
-  await dynamo.send(
-    new PutCommand({
-      TableName: config.tableName,
-      Item: {
-        ...keys.roomMessage(message.room, message.seq),
-        message,
-        expiresAt: nowSeconds() + config.historyTtlSeconds,
-      },
-    }),
-  );
+type StoredMessage = MessageFrame & { room: string; seq: number };
+
+/** Who sent a message with which `clientMsgId`: the key that makes a resend a no-op. */
+export interface ClientMessageRef {
+  readonly userId: string;
+  readonly clientMsgId: string;
+}
+
+/**
+ * Stores a room message for `history`. With a `clientMsgId`, the message and
+ * a record of that id are written in one transaction, so a resend of the same
+ * id (a client retrying after a lost `ack`) stores nothing and gets the first
+ * message's `id` and `seq` back instead.
+ */
+export async function storeMessage(
+  message: StoredMessage,
+  sent?: ClientMessageRef,
+): Promise<{ duplicateOf?: { id: string; seq: number } }> {
+  const expiresAt = nowSeconds() + config.historyTtlSeconds;
+  const put = { TableName: config.tableName, Item: { ...keys.roomMessage(message.room, message.seq), message, expiresAt } };
+  if (sent === undefined) {
+    await dynamo.send(new PutCommand(put));
+    return {};
+  }
+  try {
+    await dynamo.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: put },
+          {
+            Put: {
+              TableName: config.tableName,
+              Item: {
+                ...keys.sentClientMessage(sent.userId, message.room, sent.clientMsgId),
+                messageId: message.id,
+                seq: message.seq,
+                expiresAt,
+              },
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+              ExpressionAttributeValues: { ':now': nowSeconds() },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+        ],
+      }),
+    );
+    return {};
+  } catch (error) {
+    const earlier = (error as TransactionCanceledException).CancellationReasons?.[1]?.Item;
+    if (!(error instanceof TransactionCanceledException) || earlier === undefined) throw error;
+    const { messageId, seq } = unmarshall(earlier);
+    return { duplicateOf: { id: String(messageId), seq: Number(seq) } };
+  }
 }
 
 /** Stored messages with `seq > afterSeq`, oldest first, at most `limit`. */
