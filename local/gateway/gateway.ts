@@ -268,6 +268,8 @@ export class LocalGateway {
         (this.options.maxConnectionSeconds ?? 7200) * 1000,
       );
       this.register(connection, guard);
+      // An oversize frame sent along with the handshake tripped the guard before there was a connection to close.
+      if (guard.oversize) connection.close(MESSAGE_TOO_BIG, 'Message too big');
     });
   }
 
