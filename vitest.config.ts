@@ -24,6 +24,8 @@ export default defineConfig({
           env: { ...quietLogs, JWT_SECRET: 'integration-tests-secret-at-least-32-bytes-long' },
           testTimeout: 30_000,
           hookTimeout: 90_000,
+          // Cleanup after a close ($disconnect) runs asynchronously; on a loaded CI machine it can take seconds.
+          expect: { poll: { timeout: 10_000, interval: 100 } },
         },
       },
       {
