@@ -1,12 +1,9 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type * as AuthorizerModule from '../../lambdas/handlers/authorizer.js';
-import type * as ObservabilityModule from '../../lambdas/core/observability.js';
-import type * as VerifyTokenModule from '../../lambdas/core/auth/verify-token.js';
 import type { InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js';
+import { DENY, METHOD_ARN, coldStartAuthorizer, connectEvent, reasonOf, restoreAuthEnv, savedAuthEnv, type AuthEnv, type LoadedAuthorizer } from '../support/auth-cold-start.js';
 
 // The auth config is read when verify-token.ts loads, so every test group sets
 // the environment first and then imports fresh modules (`load` below). A fresh
@@ -14,18 +11,7 @@ import type { InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js
 
 const ISSUER = 'https://issuer.test/pool-1';
 const AUDIENCE = 'app-client-1';
-const AUTH_VARIABLES = [
-  'JWT_SECRET',
-  'JWT_SECRET_ARN',
-  'JWT_JWKS_URL',
-  'JWT_ALGORITHMS',
-  'JWT_JWKS_COOLDOWN_MS',
-  'JWT_ISSUER',
-  'JWT_AUDIENCE',
-  'JWT_CLOCK_TOLERANCE_SECONDS',
-] as const;
-const savedEnv = Object.fromEntries(AUTH_VARIABLES.map((name) => [name, process.env[name]]));
-const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/test/$connect';
+const savedEnv = savedAuthEnv();
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 type PublicKey = Awaited<ReturnType<typeof generateKeyPair>>['publicKey'];
@@ -109,10 +95,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  for (const name of AUTH_VARIABLES) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
+  restoreAuthEnv(savedEnv);
   vi.resetModules();
 });
 
@@ -123,22 +106,9 @@ beforeEach(() => {
   vi.restoreAllMocks();
 });
 
-interface Loaded {
-  readonly verifyToken: (typeof VerifyTokenModule)['verifyToken'];
-  readonly InvalidToken: (typeof VerifyTokenModule)['InvalidToken'];
-  readonly handler: (typeof AuthorizerModule)['handler'];
-  readonly logger: (typeof ObservabilityModule)['logger'];
-}
-
 /** A cold start with these settings (plus the JWKS URL and issuer unless overridden). */
-async function load(env: Partial<Record<(typeof AUTH_VARIABLES)[number], string>> = {}): Promise<Loaded> {
-  for (const name of AUTH_VARIABLES) delete process.env[name];
-  Object.assign(process.env, { JWT_JWKS_URL: jwks.url, JWT_ISSUER: ISSUER, ...env });
-  vi.resetModules();
-  const { verifyToken, InvalidToken } = await import('../../lambdas/core/auth/verify-token.js');
-  const { handler } = await import('../../lambdas/handlers/authorizer.js');
-  const { logger } = await import('../../lambdas/core/observability.js');
-  return { verifyToken, InvalidToken, handler, logger };
+async function load(env: AuthEnv = {}): Promise<LoadedAuthorizer> {
+  return coldStartAuthorizer({ JWT_JWKS_URL: jwks.url, JWT_ISSUER: ISSUER, ...env });
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -156,31 +126,8 @@ function hs256(claims: JWTPayload, secret: string): Promise<string> {
     .sign(new TextEncoder().encode(secret));
 }
 
-async function reasonOf(loaded: Loaded, token: string): Promise<InvalidTokenReason> {
-  const error: unknown = await loaded.verifyToken(token).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(loaded.InvalidToken);
-  return (error as InstanceType<Loaded['InvalidToken']>).reason;
-}
-
-function connectEvent(token: string): APIGatewayRequestAuthorizerEvent {
-  return {
-    type: 'REQUEST',
-    methodArn: METHOD_ARN,
-    queryStringParameters: { token },
-    requestContext: { requestId: 'req-1', routeKey: '$connect', eventType: 'CONNECT' },
-  } as unknown as APIGatewayRequestAuthorizerEvent;
-}
-
-const DENY = {
-  principalId: 'anonymous',
-  policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: METHOD_ARN }] },
-};
-
 describe('JWKS mode: which tokens pass', () => {
-  let auth: Loaded;
+  let auth: LoadedAuthorizer;
   beforeAll(async () => {
     auth = await load({ JWT_AUDIENCE: AUDIENCE });
   });
@@ -339,7 +286,7 @@ describe('JWKS mode: caching and key rotation', () => {
 });
 
 describe('JWKS mode: the key server fails', () => {
-  it.each<[string, () => Promise<Loaded>]>([
+  it.each<[string, () => Promise<LoadedAuthorizer>]>([
     ['is down', () => load({ JWT_JWKS_URL: deadUrl })],
     [
       'answers 503',
@@ -374,7 +321,7 @@ describe('JWKS mode: the key server fails', () => {
     const token = await sign(rsaA);
     const error = await auth.verifyToken(token).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(auth.InvalidToken);
-    expect((error as InstanceType<Loaded['InvalidToken']>).reason).toBe('unverifiable');
+    expect((error as InstanceType<LoadedAuthorizer['InvalidToken']>).reason).toBe('unverifiable');
     expect(JSON.stringify(error)).not.toContain(token);
     expect(String((error as Error).stack)).not.toContain(token);
 
@@ -399,7 +346,7 @@ describe('JWKS mode: the key server fails', () => {
 });
 
 describe('JWKS mode: the authorizer handler', () => {
-  let auth: Loaded;
+  let auth: LoadedAuthorizer;
   beforeAll(async () => {
     auth = await load({ JWT_AUDIENCE: AUDIENCE });
   });

@@ -1,12 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type * as AuthorizerModule from '../../lambdas/handlers/authorizer.js';
-import type * as ObservabilityModule from '../../lambdas/core/observability.js';
-import type * as VerifyTokenModule from '../../lambdas/core/auth/verify-token.js';
-import type { InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js';
+import { DENY, coldStartAuthorizer, connectEvent, reasonOf, restoreAuthEnv, savedAuthEnv, type AuthEnv, type LoadedAuthorizer } from '../support/auth-cold-start.js';
 
 // There is no local Secrets Manager: aws-sdk-client-mock stands in for the
 // service. The config is read when verify-token.ts loads and the secret is
@@ -14,36 +10,12 @@ import type { InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js
 
 const SECRET = 'secrets-manager-test-secret-long-enough-for-hs256';
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:realtime/jwt-AbCdEf';
-const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/test/$connect';
-const AUTH_VARIABLES = [
-  'JWT_SECRET',
-  'JWT_SECRET_ARN',
-  'JWT_JWKS_URL',
-  'JWT_ALGORITHMS',
-  'JWT_JWKS_COOLDOWN_MS',
-  'JWT_ISSUER',
-  'JWT_AUDIENCE',
-  'JWT_CLOCK_TOLERANCE_SECONDS',
-] as const;
-const savedEnv = Object.fromEntries(AUTH_VARIABLES.map((name) => [name, process.env[name]]));
+const savedEnv = savedAuthEnv();
 
 const secretsManager = mockClient(SecretsManagerClient);
 
-interface Loaded {
-  readonly verifyToken: (typeof VerifyTokenModule)['verifyToken'];
-  readonly InvalidToken: (typeof VerifyTokenModule)['InvalidToken'];
-  readonly handler: (typeof AuthorizerModule)['handler'];
-  readonly logger: (typeof ObservabilityModule)['logger'];
-}
-
-async function load(env: Partial<Record<(typeof AUTH_VARIABLES)[number], string>> = {}): Promise<Loaded> {
-  for (const name of AUTH_VARIABLES) delete process.env[name];
-  Object.assign(process.env, { JWT_SECRET_ARN: ARN, ...env });
-  vi.resetModules();
-  const { verifyToken, InvalidToken } = await import('../../lambdas/core/auth/verify-token.js');
-  const { handler } = await import('../../lambdas/handlers/authorizer.js');
-  const { logger } = await import('../../lambdas/core/observability.js');
-  return { verifyToken, InvalidToken, handler, logger };
+async function load(env: AuthEnv = {}): Promise<LoadedAuthorizer> {
+  return coldStartAuthorizer({ JWT_SECRET_ARN: ARN, ...env });
 }
 
 beforeEach(() => {
@@ -53,10 +25,7 @@ beforeEach(() => {
 
 afterAll(() => {
   secretsManager.restore();
-  for (const name of AUTH_VARIABLES) {
-    if (savedEnv[name] === undefined) delete process.env[name];
-    else process.env[name] = savedEnv[name];
-  }
+  restoreAuthEnv(savedEnv);
   vi.resetModules();
 });
 
@@ -67,29 +36,6 @@ const fetches = () => secretsManager.commandCalls(GetSecretValueCommand).length;
 function sign(claims: JWTPayload = {}, secret = SECRET, alg = 'HS256'): Promise<string> {
   return new SignJWT({ sub: 'alice', exp: now() + 300, ...claims }).setProtectedHeader({ alg }).sign(new TextEncoder().encode(secret));
 }
-
-async function reasonOf(loaded: Loaded, token: string): Promise<InvalidTokenReason> {
-  const error: unknown = await loaded.verifyToken(token).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(loaded.InvalidToken);
-  return (error as InstanceType<Loaded['InvalidToken']>).reason;
-}
-
-function connectEvent(token: string): APIGatewayRequestAuthorizerEvent {
-  return {
-    type: 'REQUEST',
-    methodArn: METHOD_ARN,
-    queryStringParameters: { token },
-    requestContext: { requestId: 'req-1', routeKey: '$connect', eventType: 'CONNECT' },
-  } as unknown as APIGatewayRequestAuthorizerEvent;
-}
-
-const DENY = {
-  principalId: 'anonymous',
-  policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: METHOD_ARN }] },
-};
 
 describe('Secrets Manager mode: the secret', () => {
   it('is fetched once, by its ARN, across several verifications', async () => {
