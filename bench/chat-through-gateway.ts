@@ -4,10 +4,9 @@
  * figure is how long until every client has every other client's messages.
  * BENCH_CLIENTS (default 50), BENCH_MESSAGES_EACH (default 5).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import WebSocket from 'ws';
 import { mintDevToken } from '../local/dev-token.js';
-import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { LocalGateway } from '../local/gateway/gateway.js';
 import { freePort } from '../local/ports.js';
 import { ensureTable } from '../local/table-setup.js';
@@ -23,11 +22,7 @@ process.env.JWT_SECRET ??= 'bench-secret-that-is-at-least-32-bytes-long';
 
 const dynamoDbLocal = await startDynamoDbLocal({ port: await freePort() });
 process.env.DYNAMODB_ENDPOINT = dynamoDbLocal.endpoint;
-const admin = new DynamoDBClient({
-  endpoint: dynamoDbLocal.endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
+const admin = localDynamoDbClient(dynamoDbLocal.endpoint);
 await ensureTable(admin, 'bench-chat', { ttl: false });
 const gateway = new LocalGateway({ port: 0 });
 const url = await gateway.start();

@@ -5,10 +5,9 @@
  * 10,100,1000,3000); messages per size: BENCH_MESSAGES (default 5).
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pMap from 'p-map';
 import type { WebSocketEvent, WebSocketHandler } from '../lambdas/handlers/event.js';
-import { startDynamoDbLocal } from '../local/dynamodb-local.js';
+import { localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { freePort } from '../local/ports.js';
 import { findRoute, loadHandler } from '../local/routing.js';
 import { ensureTable } from '../local/table-setup.js';
@@ -27,11 +26,7 @@ process.env.DYNAMODB_ENDPOINT = dynamoDbLocal.endpoint;
 process.env.MANAGEMENT_ENDPOINT = await sink.start();
 process.env.TABLE_NAME = 'bench';
 process.env.MAX_CONNECTIONS_PER_USER = '100000';
-const admin = new DynamoDBClient({
-  endpoint: dynamoDbLocal.endpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
+const admin = localDynamoDbClient(dynamoDbLocal.endpoint);
 await ensureTable(admin, 'bench', { ttl: false });
 
 // Imported only now: the core reads its configuration at module load.

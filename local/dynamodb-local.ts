@@ -45,13 +45,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   return { endpoint, stop };
 }
 
-async function waitUntilReady(endpoint: string, timeoutMs: number): Promise<void> {
-  const client = new DynamoDBClient({
+/** A client for DynamoDB Local, which accepts any credentials but needs some to sign with. */
+export function localDynamoDbClient(endpoint: string, options: { maxAttempts?: number } = {}): DynamoDBClient {
+  return new DynamoDBClient({
     endpoint,
-    region: 'us-east-1',
+    region: process.env.AWS_REGION ?? 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
+    ...options,
   });
+}
+
+async function waitUntilReady(endpoint: string, timeoutMs: number): Promise<void> {
+  const client = localDynamoDbClient(endpoint, { maxAttempts: 1 });
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {

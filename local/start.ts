@@ -6,9 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEV_JWT_SECRET, mintDevToken } from './dev-token.js';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { LocalGateway } from './gateway/gateway.js';
 import { assertPortFree } from './ports.js';
 import { ensureTable } from './table-setup.js';
@@ -72,11 +71,7 @@ try {
   dynamoDb = await startDynamoDbLocal({ port: dynamoDbPort, ...(persistDir ? { persistDir } : {}) });
   process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
 
-  const admin = new DynamoDBClient({
-    endpoint: dynamoDb.endpoint,
-    region: process.env.AWS_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const admin = localDynamoDbClient(dynamoDb.endpoint);
   await ensureTable(admin, process.env.TABLE_NAME);
   admin.destroy();
 

@@ -16,7 +16,7 @@ import { count, logger } from './observability.js';
 import { presenceOf } from './presence.js';
 import type { ServerFrame, UserRef } from './protocol.js';
 import { deleteConnectionItems, everyoneConnectionPages, getConnectionRecord } from './store/connections.js';
-import { listRoomMemberships, roomMembershipPages } from './store/memberships.js';
+import { listRoomMemberships, roomConnectionPages } from './store/memberships.js';
 
 /** A connection to post to; `room` is where it was found, so a purge can remove that membership. */
 export interface Recipient {
@@ -98,16 +98,7 @@ export async function fanOutToRoom(
   frame: ServerFrame,
   exceptConnectionId?: string,
 ): Promise<FanOutResult> {
-  const total: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
-  for await (const page of roomMembershipPages(room)) {
-    const recipients = page
-      .filter((member) => member.connectionId !== exceptConnectionId)
-      .map((member) => ({ connectionId: member.connectionId, room }));
-    const result = await postToConnections(recipients, frame);
-    total.delivered += result.delivered;
-    total.gone += result.gone;
-    total.failed += result.failed;
-  }
+  const total = await fanOutPages(roomConnectionPages(room), frame, exceptConnectionId, room);
   logger.debug('fan-out done', { room, type: frame.type, ...total });
   return total;
 }
@@ -118,9 +109,21 @@ export async function fanOutToRoom(
  * are connected.
  */
 export async function fanOutToEveryone(frame: ServerFrame, exceptConnectionId?: string): Promise<FanOutResult> {
+  return fanOutPages(everyoneConnectionPages(), frame, exceptConnectionId);
+}
+
+/** Posts to each page of connection ids in turn; `room` is where they were found, for purges. */
+async function fanOutPages(
+  pages: AsyncIterable<readonly string[]>,
+  frame: ServerFrame,
+  exceptConnectionId: string | undefined,
+  room?: string,
+): Promise<FanOutResult> {
   const total: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
-  for await (const page of everyoneConnectionPages()) {
-    const recipients = page.filter((id) => id !== exceptConnectionId).map((connectionId) => ({ connectionId }));
+  for await (const page of pages) {
+    const recipients = page
+      .filter((connectionId) => connectionId !== exceptConnectionId)
+      .map((connectionId) => (room === undefined ? { connectionId } : { connectionId, room }));
     if (recipients.length === 0) continue;
     const result = await postToConnections(recipients, frame);
     total.delivered += result.delivered;

@@ -1,8 +1,9 @@
-import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { keys, userPartition } from '../../lambdas/core/table.js';
 import { connectionItems, getItem, nowSeconds, partitionItems, setExpiresAt } from '../support/table.js';
 import { TestConnection } from '../support/test-connection.js';
+import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 
 describe('$connect', () => {
   it('stores the connection with the identity the authorizer gave it, and links it to its user', async () => {
@@ -105,11 +106,7 @@ describe('$disconnect', () => {
 
 describe('table setup', () => {
   it('turns TTL on for expiresAt, which DynamoDB Local ignores unless told', async () => {
-    const client = new DynamoDBClient({
-      endpoint: process.env.DYNAMODB_ENDPOINT,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const client = localDynamoDbClient(process.env.DYNAMODB_ENDPOINT as string);
     const { TimeToLiveDescription } = await client.send(
       new DescribeTimeToLiveCommand({ TableName: process.env.TABLE_NAME }),
     );

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
@@ -17,6 +16,7 @@ import { lambdaContext } from '../support/events.js';
 import { callAdmin, httpEvent } from '../support/http-events.js';
 import { nowSeconds, setExpiresAt } from '../support/table.js';
 import { TestConnection } from '../support/test-connection.js';
+import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 
 // No TTL deletion in this file's table: expired items stay, as on AWS for up
 // to days, so the tests see stats ignore them by itself.
@@ -131,11 +131,7 @@ describe('GET /stats', () => {
     // The real table behind a mock that, the first time, answers only half of
     // the keys and hands the rest back as unprocessed, as a throttled table does.
     const real = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: process.env.DYNAMODB_ENDPOINT,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
+      localDynamoDbClient(process.env.DYNAMODB_ENDPOINT as string),
     );
     const dynamoMock = mockClient(dynamo);
     const asked: string[][] = [];

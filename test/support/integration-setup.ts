@@ -4,21 +4,17 @@
  * Management API stub on a free port.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { ensureTable } from '../../local/table-setup.js';
 import { managementApi } from './management-api.js';
+import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 
 process.env.DYNAMODB_ENDPOINT = inject('dynamoDbEndpoint');
 process.env.TABLE_NAME = `test-${randomUUID()}`;
 process.env.MANAGEMENT_ENDPOINT = await managementApi.start();
 
 beforeAll(async () => {
-  const client = new DynamoDBClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localDynamoDbClient(process.env.DYNAMODB_ENDPOINT as string);
   // A file that sets TEST_TABLE_TTL=off (vi.hoisted) proves that reads filter
   // expired items by themselves, with no TTL deletion racing the assertion.
   await ensureTable(client, process.env.TABLE_NAME as string, { ttl: process.env.TEST_TABLE_TTL !== 'off' });

@@ -1,17 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, roomPartition, userPartition, type ItemKey } from '../../lambdas/core/table.js';
+import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 
 /**
  * Direct reads and writes of the test file's table, to check what the
  * handlers stored (and did not store) and to plant expired items.
  */
 const client = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    endpoint: process.env.DYNAMODB_ENDPOINT,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  }),
+  localDynamoDbClient(process.env.DYNAMODB_ENDPOINT as string),
 );
 
 const tableName = (): string => process.env.TABLE_NAME as string;

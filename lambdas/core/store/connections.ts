@@ -12,14 +12,13 @@ import type { Identity } from '../identity.js';
 import {
   broadcastPartition,
   broadcastShardOf,
-  CONNECTION_SORT_PREFIX,
   connectionIdFromSortKey,
   keys,
   userPartition,
 } from '../table.js';
 import { deleteItems } from './batch-delete.js';
 import { getItems } from './batch-get.js';
-import { queryAll, queryPages } from './query.js';
+import { liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -134,28 +133,14 @@ function stringList(value: unknown): string[] {
 
 /** Ids of the user's connections that have not expired. */
 export async function listLiveUserConnections(userId: string): Promise<string[]> {
-  const items = await queryAll({
-    TableName: config.tableName,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    FilterExpression: 'expiresAt > :now',
-    ExpressionAttributeValues: { ':pk': userPartition(userId), ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
-    ProjectionExpression: 'sk',
-    ConsistentRead: true,
-  });
+  const items = await queryAll({ ...liveConnectionItemsQuery(userPartition(userId)), ProjectionExpression: 'sk' });
   return items.map((item) => connectionIdFromSortKey(String(item.sk)));
 }
 
 /** How many live connections the user holds (the per-user limit counts these). */
 export async function countLiveUserConnections(userId: string): Promise<number> {
   const { Count } = await dynamo.send(
-    new QueryCommand({
-      TableName: config.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: 'expiresAt > :now',
-      ExpressionAttributeValues: { ':pk': userPartition(userId), ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
-      Select: 'COUNT',
-      ConsistentRead: true,
-    }),
+    new QueryCommand({ ...liveConnectionItemsQuery(userPartition(userId)), Select: 'COUNT' }),
   );
   return Count ?? 0;
 }
@@ -221,16 +206,8 @@ export async function deleteConnectionItems(
  * before a broadcast started hears it. A page may be empty (all filtered).
  */
 export async function* everyoneConnectionPages(): AsyncGenerator<string[]> {
-  const now = nowSeconds();
   for (let shard = 0; shard < config.broadcastShards; shard += 1) {
-    const pages = queryPages({
-      TableName: config.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      FilterExpression: 'expiresAt > :now',
-      ExpressionAttributeValues: { ':pk': broadcastPartition(shard), ':prefix': CONNECTION_SORT_PREFIX, ':now': now },
-      ProjectionExpression: 'sk',
-      ConsistentRead: true,
-    });
+    const pages = queryPages({ ...liveConnectionItemsQuery(broadcastPartition(shard)), ProjectionExpression: 'sk' });
     for await (const page of pages) yield page.map((item) => connectionIdFromSortKey(String(item.sk)));
   }
 }

@@ -8,9 +8,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
-import { CONNECTION_SORT_PREFIX, connectionIdFromSortKey, keys, roomPartition } from '../table.js';
+import { connectionIdFromSortKey, keys, roomPartition } from '../table.js';
 import type { ConnectionRecord } from './connections.js';
-import { queryAll, queryPages } from './query.js';
+import { liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
 
 export interface RoomMembership {
   readonly connectionId: string;
@@ -99,13 +99,9 @@ function isConditionCancel(error: unknown): boolean {
 
 function membersQuery(room: string) {
   return {
-    TableName: config.tableName,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    FilterExpression: 'expiresAt > :now',
-    ExpressionAttributeValues: { ':pk': roomPartition(room), ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
+    ...liveConnectionItemsQuery(roomPartition(room)),
     ProjectionExpression: 'sk, userId, #name',
     ExpressionAttributeNames: { '#name': 'name' },
-    ConsistentRead: true,
   };
 }
 
@@ -118,12 +114,13 @@ function toMembership(item: Record<string, unknown>): RoomMembership {
 }
 
 /**
- * The room's live memberships a page at a time, for fan-out. Strongly
+ * Ids of the room's live connections a page at a time, for fan-out. Strongly
  * consistent, so a member who has just joined (and was told `lastSeq`) gets
  * every message numbered after it.
  */
-export async function* roomMembershipPages(room: string): AsyncGenerator<RoomMembership[]> {
-  for await (const page of queryPages(membersQuery(room))) yield page.map(toMembership);
+export async function* roomConnectionPages(room: string): AsyncGenerator<string[]> {
+  const pages = queryPages({ ...liveConnectionItemsQuery(roomPartition(room)), ProjectionExpression: 'sk' });
+  for await (const page of pages) yield page.map((item) => connectionIdFromSortKey(String(item.sk)));
 }
 
 /** Every live membership of the room. */

@@ -1,7 +1,25 @@
 import { paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../clients.js';
+import { config } from '../config.js';
+import { nowSeconds } from '../clock.js';
+import { CONNECTION_SORT_PREFIX } from '../table.js';
 
 type Item = Record<string, unknown>;
+
+/**
+ * The live `CONN#…` items of one partition (a room's memberships, a user's
+ * links, an everyone-set shard): expired ones filtered out, strongly
+ * consistent so a write just made is seen.
+ */
+export function liveConnectionItemsQuery(pk: string) {
+  return {
+    TableName: config.tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: 'expiresAt > :now',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
+    ConsistentRead: true,
+  } satisfies QueryCommandInput;
+}
 
 /** Every page of a Query, as it arrives: callers can act on one page while the next loads. */
 export async function* queryPages(input: QueryCommandInput, pageSize = 500): AsyncGenerator<Item[]> {
