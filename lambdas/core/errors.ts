@@ -9,6 +9,8 @@ export class ProtocolError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** With RATE_LIMITED: when the client may send again, so it need not parse the message. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -4,42 +4,21 @@
  * these; server frames are typed by them.
  */
 import { z } from 'zod';
+import {
+  ERROR_CODES,
+  MAX_CLIENT_MSG_ID_LENGTH,
+  MAX_DATA_BYTES,
+  MAX_USER_ID_LENGTH,
+  ROOM_NAME_PATTERN,
+  serialisedBytes,
+  type ErrorCode,
+} from './protocol-constants.js';
 
-/** `data` of a message, serialised, may not exceed this (PAYLOAD_TOO_LARGE). */
-export const MAX_DATA_BYTES = 16 * 1024;
-/** API Gateway closes the connection (1009) on a single frame larger than this. */
-export const MAX_FRAME_BYTES = 32 * 1024;
-/** API Gateway's limit for one message, fragmented frames included. */
-export const MAX_MESSAGE_BYTES = 128 * 1024;
-/**
- * What one reply (`history`, `joined`, `members`) may fill, safely under
- * MAX_MESSAGE_BYTES: API Gateway does not deliver a larger one.
- */
-export const REPLY_BUDGET_BYTES = 120 * 1024;
-/** Display names longer than this are cut, so presence lists stay small. */
-export const MAX_NAME_LENGTH = 64;
-
-export const ERROR_CODES = [
-  'BAD_REQUEST',
-  'UNKNOWN_ACTION',
-  'FORBIDDEN',
-  'NOT_IN_ROOM',
-  'PAYLOAD_TOO_LARGE',
-  'RATE_LIMITED',
-  'INTERNAL',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
-
-export const PRIVATE_ROOM_PREFIX = 'private-';
-/** The token role that may broadcast to everyone over the WebSocket. */
-export const ADMIN_ROLE = 'admin';
+export * from './protocol-constants.js';
 
 export const roomName = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
-
-/** User ids (the token's `sub`) are at most this long. */
-export const MAX_USER_ID_LENGTH = 128;
+  .regex(ROOM_NAME_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
 
 const userId = z
   .string({ error: 'must be a user id string' })
@@ -47,6 +26,12 @@ const userId = z
   .max(MAX_USER_ID_LENGTH, `must be at most ${MAX_USER_ID_LENGTH} characters`);
 
 const jsonValue = z.json();
+
+/** The sender's own id for a send: a resend with the same one is answered, not repeated. */
+const clientMsgId = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(MAX_CLIENT_MSG_ID_LENGTH, `must be at most ${MAX_CLIENT_MSG_ID_LENGTH} characters`);
 
 // ── client → server ────────────────────────────────────────────────────────
 
@@ -72,11 +57,7 @@ export const sendMessageFrame = z
     /** Everyone connected; only for tokens with the `admin` role. */
     broadcast: z.literal(true, { error: 'must be true when present' }).optional(),
     data: jsonValue,
-    clientMsgId: z
-      .string({ error: 'must be a string' })
-      .min(1, 'must not be empty')
-      .max(128, 'must be at most 128 characters')
-      .optional(),
+    clientMsgId: clientMsgId.optional(),
   })
   .refine((frame) => [frame.room, frame.to, frame.broadcast].filter((target) => target !== undefined).length === 1, {
     message: 'sendMessage needs exactly one of room, to or broadcast',
@@ -144,6 +125,11 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     message: z.string(),
     requestId: z.string(),
     action: z.string().optional(),
+    /** Echoed from the offending frame, so a client with several requests in flight settles the right one. */
+    room: roomName.optional(),
+    clientMsgId: z.string().optional(),
+    /** With RATE_LIMITED: how long until the connection may send again. */
+    retryAfterMs: z.number().int().min(0).optional(),
   }),
 ]);
 
@@ -151,6 +137,29 @@ export type ServerFrame = z.infer<typeof serverFrameSchema>;
 export type ServerFrameOf<T extends ServerFrame['type']> = Extract<ServerFrame, { type: T }>;
 export type MessageFrame = ServerFrameOf<'message'>;
 export type ErrorFrame = ServerFrameOf<'error'>;
+
+/** What identifies a request in the replies to it: its `room` and `clientMsgId`, when it has them. */
+export interface RequestRef {
+  readonly room?: string;
+  readonly clientMsgId?: string;
+}
+
+const requestRefFields = z.object({
+  room: roomName.optional().catch(undefined),
+  clientMsgId: clientMsgId.optional().catch(undefined),
+});
+
+/**
+ * The valid `room` and `clientMsgId` of a client frame, whatever else is wrong
+ * with it, for the `error` frame that answers it. Invalid values are left out
+ * rather than echoed.
+ */
+export function requestRefOf(frame: unknown): RequestRef {
+  const parsed = requestRefFields.safeParse(frame);
+  if (!parsed.success) return {};
+  const { room, clientMsgId } = parsed.data;
+  return { ...(room === undefined ? {} : { room }), ...(clientMsgId === undefined ? {} : { clientMsgId }) };
+}
 
 /** A zod failure as one readable sentence for an `error` frame. */
 export function describeIssues(error: z.ZodError): string {
@@ -183,11 +192,6 @@ export type PublishTarget =
   | { readonly room: string; readonly data: PublishData }
   | { readonly userId: string; readonly data: PublishData }
   | { readonly broadcast: true; readonly data: PublishData };
-
-/** Serialised size, counted in UTF-8 bytes as API Gateway counts them (TextEncoder, so browsers can share it). */
-function serialisedBytes(value: unknown): number {
-  return new TextEncoder().encode(JSON.stringify(value)).length;
-}
 
 /**
  * A server-side publish: exactly one of `room`, `userId` or `broadcast: true`,

@@ -8,10 +8,12 @@ import {
   flushMetrics,
   logger,
   ProtocolError,
+  requestRefOf,
   type ClientAction,
   type ClientFrame,
   type ConnectionRecord,
   type ErrorFrame,
+  type RequestRef,
   type ServerFrame,
 } from '../core/index.js';
 import type { RouteResult, WebSocketEvent, WebSocketHandler } from './event.js';
@@ -31,40 +33,59 @@ export function messageRoute<A extends ClientAction>(
   return (event, context) =>
     withRequestLogging(event, context, async () => {
       const { connectionId, requestId } = event.requestContext;
+      const body = readJson(event);
+      // Read before admission, so that even a refusal names the request it answers.
+      const ref = body.ok ? requestRefOf(body.value) : {};
       try {
         const connection = await admitFrame({ connectionId, requestId }, action);
-        const parsed = clientFrameSchemas[action].safeParse(decodeBody(event));
+        if (!body.ok) throw notJson();
+        const parsed = clientFrameSchemas[action].safeParse(body.value);
         if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeIssues(parsed.error));
         const reply = await run(connection, parsed.data as ClientFrame<A>);
         return reply === undefined ? { statusCode: 200 } : frameResult(reply);
       } catch (error) {
-        return errorResult(error, requestId, action);
+        return errorResult(error, requestId, action, ref);
       }
     });
 }
 
 /** The route's answer to a failure: an `error` frame, or nothing when the connection was just closed. */
-export function errorResult(error: unknown, requestId: string, action?: string): RouteResult {
+export function errorResult(error: unknown, requestId: string, action?: string, ref: RequestRef = {}): RouteResult {
   if (error instanceof ConnectionClosed) return { statusCode: 200 };
-  return frameResult(errorFrame(error, requestId, action));
+  return frameResult(errorFrame(error, requestId, action, ref));
 }
+
+type JsonBody = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
+
+/** The frame's JSON, or a note that it is not JSON. */
+function readJson(event: WebSocketEvent): JsonBody {
+  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  try {
+    return { ok: true, value: JSON.parse(raw) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const notJson = () => new ProtocolError('BAD_REQUEST', 'frame is not valid JSON');
 
 /** The frame's JSON; a body that is not JSON is a BAD_REQUEST. */
 export function decodeBody(event: WebSocketEvent): unknown {
-  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    throw new ProtocolError('BAD_REQUEST', 'frame is not valid JSON');
-  }
+  const body = readJson(event);
+  if (!body.ok) throw notJson();
+  return body.value;
 }
 
 export function frameResult(frame: ServerFrame): RouteResult {
   return { statusCode: 200, body: JSON.stringify(frame) };
 }
 
-/** The `error` frame for a failure: a ProtocolError keeps its code, anything else is INTERNAL and logged. */
-export function errorFrame(error: unknown, requestId: string, action?: string): ErrorFrame {
+/**
+ * The `error` frame for a failure: a ProtocolError keeps its code (and its
+ * `retryAfterMs`), anything else is INTERNAL and logged. `ref` names the
+ * request it answers.
+ */
+export function errorFrame(error: unknown, requestId: string, action?: string, ref: RequestRef = {}): ErrorFrame {
   const known = error instanceof ProtocolError;
   if (known) count('FramesRejected');
   else {
@@ -77,6 +98,8 @@ export function errorFrame(error: unknown, requestId: string, action?: string): 
     message: known ? error.message : `internal error; quote request ${requestId} when reporting it`,
     requestId,
     ...(action === undefined ? {} : { action }),
+    ...ref,
+    ...(known && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
   };
 }
 

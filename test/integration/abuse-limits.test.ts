@@ -35,13 +35,39 @@ describe('the per-connection rate limit', () => {
     const frames = await Promise.all(replies);
 
     expect(frames.filter((frame) => frame.type === 'pong')).toHaveLength(5);
-    expect(frames.filter((frame) => frame.type === 'error')).toEqual([
+    const refusals = frames.filter((frame) => frame.type === 'error');
+    expect(refusals).toEqual([
       expect.objectContaining({ code: 'RATE_LIMITED', action: 'ping', message: expect.stringMatching(/more than 5 frames in 4 s/) }),
       expect.objectContaining({ code: 'RATE_LIMITED' }),
     ]);
+    // Machine-readable: until the 4-second window ends, so clients need not parse the message.
+    for (const refusal of refusals) {
+      expect(refusal.retryAfterMs).toEqual(expect.any(Number));
+      expect(refusal.retryAfterMs).toBeGreaterThan(0);
+      expect(refusal.retryAfterMs).toBeLessThanOrEqual(WINDOW_MS);
+    }
 
     await sleep(WINDOW_MS + 100);
     expect(await client.request({ action: 'ping' }, 'pong')).toMatchObject({ type: 'pong' });
+    await client.close();
+  });
+
+  it('names the send it refused, so the client can send it again after retryAfterMs', async () => {
+    const { client } = await connectAs(gateway, 'hasty');
+    await client.request({ action: 'joinRoom', room: 'hasty-room' }, 'joined');
+    await atWindowStart();
+
+    const replies = Array.from({ length: 6 }, () => client.next());
+    for (let i = 0; i < 6; i += 1) client.send({ action: 'sendMessage', room: 'hasty-room', data: i, clientMsgId: `h-${i}` });
+    const frames = await Promise.all(replies);
+
+    const refused = frames.filter((frame) => frame.type === 'error');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const frame of refused) {
+      expect(frame).toMatchObject({ code: 'RATE_LIMITED', room: 'hasty-room', clientMsgId: expect.stringMatching(/^h-\d$/) });
+    }
+    const answered = frames.map((frame) => frame.clientMsgId).sort();
+    expect(answered).toEqual(['h-0', 'h-1', 'h-2', 'h-3', 'h-4', 'h-5']);
     await client.close();
   });
 

@@ -131,6 +131,41 @@ describe('sendMessage to a room', () => {
   });
 });
 
+describe('error frames name the request they answer', () => {
+  it('echoes the room and clientMsgId of a refused send, so a client with several sends in flight settles the right one', async () => {
+    await roomOf('echo-room', 'oz');
+    const outsider = await TestConnection.open('pia');
+
+    const first = await outsider.send({ action: 'sendMessage', room: 'echo-room', data: 1, clientMsgId: 'm-1' });
+    const second = await outsider.send({ action: 'sendMessage', room: 'echo-room', data: 2, clientMsgId: 'm-2' });
+
+    expect(first).toMatchObject({ type: 'error', code: 'NOT_IN_ROOM', room: 'echo-room', clientMsgId: 'm-1' });
+    expect(second).toMatchObject({ type: 'error', code: 'NOT_IN_ROOM', room: 'echo-room', clientMsgId: 'm-2' });
+  });
+
+  it('echoes them even when another field is what is wrong', async () => {
+    const conn = await TestConnection.open('quin');
+    const reply = await conn.send({ action: 'sendMessage', room: 'r1', to: 'both', data: 1, clientMsgId: 'm-3' });
+    expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', room: 'r1', clientMsgId: 'm-3' });
+  });
+
+  it('leaves out values that are not a valid room or clientMsgId rather than echo them', async () => {
+    const conn = await TestConnection.open('rex');
+    const reply = await conn.send({ action: 'joinRoom', room: `bad room ${'x'.repeat(500)}`, clientMsgId: 7 });
+    expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', action: 'joinRoom' });
+    expect(reply).not.toHaveProperty('room');
+    expect(reply).not.toHaveProperty('clientMsgId');
+  });
+
+  it('names the room of a refused join, members, history and typing request', async () => {
+    const conn = await TestConnection.open('sol');
+    for (const action of ['members', 'history', 'typing', 'leaveRoom']) {
+      const room = action === 'typing' || action === 'leaveRoom' ? 'not-joined' : 'private-vault';
+      expect(await conn.send({ action, room })).toMatchObject({ type: 'error', action, room });
+    }
+  });
+});
+
 describe('sendMessage to a user', () => {
   it("reaches every device of the recipient, not the sender's, and is not stored", async () => {
     const sender = await TestConnection.open('oli', { name: 'Oli' });

@@ -5,6 +5,7 @@ import {
   clientFrameSchemas,
   describeIssues,
   isClientAction,
+  requestRefOf,
   serverFrameSchema,
   type ClientAction,
 } from '../../lambdas/core/protocol.js';
@@ -223,6 +224,31 @@ describe('history afterSeq', () => {
   });
 });
 
+describe('requestRefOf', () => {
+  it('takes a valid room and clientMsgId from a frame, whatever else it holds', () => {
+    expect(requestRefOf({ action: 'sendMessage', room: 'lobby', clientMsgId: 'c-1', data: 1, to: 'x' })).toEqual({
+      room: 'lobby',
+      clientMsgId: 'c-1',
+    });
+  });
+
+  it.each<[string, unknown]>([
+    ['not an object', 'hello'],
+    ['null', null],
+    ['an array', ['lobby']],
+    ['an invalid room and a numeric clientMsgId', { room: 'no spaces', clientMsgId: 7 }],
+    ['an empty clientMsgId', { clientMsgId: '' }],
+    ['an over-long clientMsgId', { clientMsgId: 'x'.repeat(129) }],
+  ])('takes nothing from %s', (_label, frame) => {
+    expect(requestRefOf(frame)).toEqual({});
+  });
+
+  it('keeps the valid field when the other is invalid', () => {
+    expect(requestRefOf({ room: 'a b', clientMsgId: 'ok' })).toEqual({ clientMsgId: 'ok' });
+    expect(requestRefOf({ room: 'ok', clientMsgId: '' })).toEqual({ room: 'ok' });
+  });
+});
+
 describe('describeIssues', () => {
   it('joins several issues with "; ", each prefixed by its field', () => {
     const text = failureText('history', { room: 'a b', afterSeq: -1 });
@@ -262,6 +288,10 @@ describe('serverFrameSchema', () => {
     ['pong', { type: 'pong', at: '2024-01-02T03:04:05.000Z' }],
     ['error', { type: 'error', code: 'BAD_REQUEST', message: 'room: must be a string', requestId: 'req-1', action: 'joinRoom' }],
     ['error (no action)', { type: 'error', code: 'UNKNOWN_ACTION', message: 'unknown action', requestId: 'req-1' }],
+    [
+      'error (rate limited, naming the send)',
+      { type: 'error', code: 'RATE_LIMITED', message: 'm', requestId: 'r', action: 'sendMessage', room: 'lobby', clientMsgId: 'c-1', retryAfterMs: 1500 },
+    ],
   ])('accepts a well-formed %s frame', (_label, frame) => {
     expect(serverFrameSchema.safeParse(frame).success).toBe(true);
   });

@@ -32,7 +32,8 @@ export async function admitFrame(caller: Caller, action?: string): Promise<Conne
   if (outcome.kind === 'rate-limited') {
     throw new ProtocolError(
       'RATE_LIMITED',
-      `more than ${config.rateLimitFrames} frames in ${config.rateLimitWindowSeconds} s; retry in ${outcome.retryAfterSeconds} s`,
+      `more than ${config.rateLimitFrames} frames in ${config.rateLimitWindowSeconds} s; retry in ${Math.ceil(outcome.retryAfterMs / 1000)} s`,
+      outcome.retryAfterMs,
     );
   }
   const { record } = outcome;

@@ -16,7 +16,8 @@ export type FrameOutcome =
   | { readonly kind: 'accepted'; readonly record: ConnectionRecord }
   /** No live record: never connected, purged, or expired. */
   | { readonly kind: 'unknown' }
-  | { readonly kind: 'rate-limited'; readonly retryAfterSeconds: number };
+  /** `retryAfterMs`: until the window ends, when the connection may send again. */
+  | { readonly kind: 'rate-limited'; readonly retryAfterMs: number };
 
 /**
  * Counts one frame for the connection and returns its live record, unless the
@@ -53,7 +54,8 @@ export async function countFrame(connectionId: string, startingWindow = false, a
     if (old === undefined || Number(old.expiresAt) <= now) return { kind: 'unknown' };
     const storedWindow = Number(old.frameWindow);
     if (storedWindow === window && !startingWindow) {
-      return { kind: 'rate-limited', retryAfterSeconds: (window + 1) * config.rateLimitWindowSeconds - now };
+      const windowEndsAtMs = (window + 1) * config.rateLimitWindowSeconds * 1000;
+      return { kind: 'rate-limited', retryAfterMs: Math.max(0, windowEndsAtMs - Date.now()) };
     }
     // Another container whose clock runs ahead opened a later window: let the
     // frame through rather than loop or punish the client for clock skew.
