@@ -6,13 +6,17 @@ import type { ErrorCode } from './protocol.js';
  */
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    /** With RATE_LIMITED: when the client may send again, so it need not parse the message. */
-    readonly retryAfterMs?: number,
-  ) {
+  readonly code: ErrorCode;
+  /** With RATE_LIMITED: when the client may send again, so it need not parse the message. */
+  readonly retryAfterMs: number | undefined;
+  /** This connection cannot be used any more: the client should open a new one and send again. */
+  readonly reconnect: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { retryAfterMs?: number; reconnect?: boolean } = {}) {
     super(message);
+    this.code = code;
+    this.retryAfterMs = options.retryAfterMs;
+    this.reconnect = options.reconnect ?? false;
   }
 }
 

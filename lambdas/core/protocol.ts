@@ -130,6 +130,8 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     clientMsgId: z.string().optional(),
     /** With RATE_LIMITED: how long until the connection may send again. */
     retryAfterMs: z.number().int().min(0).optional(),
+    /** This connection is no longer usable (records gone, token expired): open a new one and send again. */
+    reconnect: z.literal(true).optional(),
   }),
 ]);
 

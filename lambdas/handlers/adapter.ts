@@ -82,7 +82,7 @@ export function frameResult(frame: ServerFrame): RouteResult {
 
 /**
  * The `error` frame for a failure: a ProtocolError keeps its code (and its
- * `retryAfterMs`), anything else is INTERNAL and logged. `ref` names the
+ * `retryAfterMs` or `reconnect`), anything else is INTERNAL and logged. `ref` names the
  * request it answers.
  */
 export function errorFrame(error: unknown, requestId: string, action?: string, ref: RequestRef = {}): ErrorFrame {
@@ -100,6 +100,7 @@ export function errorFrame(error: unknown, requestId: string, action?: string, r
     ...(action === undefined ? {} : { action }),
     ...ref,
     ...(known && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    ...(known && error.reconnect ? { reconnect: true as const } : {}),
   };
 }
 

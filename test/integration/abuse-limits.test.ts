@@ -94,7 +94,7 @@ describe('a token that expires while connected', () => {
     const last = client.next();
     client.send({ action: 'ping' });
 
-    expect(await last).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: expect.stringMatching(/token has expired/) });
+    expect(await last).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: expect.stringMatching(/token has expired/), reconnect: true });
     expect((await client.closed).code).toBe(1000);
     await expect.poll(() => getItem(keys.connection(connectionId))).toBeUndefined();
     expect(await getItem(keys.membership('expiring', connectionId))).toBeUndefined();

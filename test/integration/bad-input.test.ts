@@ -54,7 +54,7 @@ describe('every message route', () => {
   );
 
   it.each(messageRoutes.map((route) => [route.routeKey] as const))(
-    '%s answers a connection that never connected with FORBIDDEN',
+    '%s answers a connection that never connected with FORBIDDEN and tells it to reconnect',
     async (routeKey) => {
       const stranger = new TestConnection({ userId: 'eve', name: 'eve', rooms: [], roles: [] });
       const frame = { action: routeKey, room: 'r', data: 1, afterSeq: 0 };
@@ -63,6 +63,7 @@ describe('every message route', () => {
         code: 'FORBIDDEN',
         message: expect.stringMatching(/not registered/),
         action: routeKey,
+        reconnect: true,
       });
     },
   );

@@ -288,6 +288,7 @@ describe('serverFrameSchema', () => {
     ['pong', { type: 'pong', at: '2024-01-02T03:04:05.000Z' }],
     ['error', { type: 'error', code: 'BAD_REQUEST', message: 'room: must be a string', requestId: 'req-1', action: 'joinRoom' }],
     ['error (no action)', { type: 'error', code: 'UNKNOWN_ACTION', message: 'unknown action', requestId: 'req-1' }],
+    ['error (connection unusable)', { type: 'error', code: 'FORBIDDEN', message: 'm', requestId: 'r', reconnect: true }],
     [
       'error (rate limited, naming the send)',
       { type: 'error', code: 'RATE_LIMITED', message: 'm', requestId: 'r', action: 'sendMessage', room: 'lobby', clientMsgId: 'c-1', retryAfterMs: 1500 },

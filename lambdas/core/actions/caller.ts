@@ -26,14 +26,12 @@ export interface Caller {
  */
 export async function admitFrame(caller: Caller, action?: string): Promise<ConnectionRecord> {
   const outcome = await countFrame(caller.connectionId);
-  if (outcome.kind === 'unknown') {
-    throw new ProtocolError('FORBIDDEN', 'this connection is not registered (expired or removed); reconnect');
-  }
+  if (outcome.kind === 'unknown') throw notRegistered();
   if (outcome.kind === 'rate-limited') {
     throw new ProtocolError(
       'RATE_LIMITED',
       `more than ${config.rateLimitFrames} frames in ${config.rateLimitWindowSeconds} s; retry in ${Math.ceil(outcome.retryAfterMs / 1000)} s`,
-      outcome.retryAfterMs,
+      { retryAfterMs: outcome.retryAfterMs },
     );
   }
   const { record } = outcome;
@@ -43,11 +41,17 @@ export async function admitFrame(caller: Caller, action?: string): Promise<Conne
       code: 'FORBIDDEN',
       message: 'your token has expired; reconnect with a fresh one',
       requestId: caller.requestId,
+      reconnect: true,
     });
     throw new ConnectionClosed();
   }
   if (action !== 'ping' && !expiryIsDue(record)) return record;
   return { ...record, expiresAt: await refreshConnectionExpiry(record) };
+}
+
+/** The connection's records are gone (expired, purged, or a fresh table): only a new connection helps. */
+export function notRegistered(): ProtocolError {
+  return new ProtocolError('FORBIDDEN', 'this connection is not registered (expired or removed); reconnect', { reconnect: true });
 }
 
 export function requireRoomAccess(connection: ConnectionRecord, room: string): void {

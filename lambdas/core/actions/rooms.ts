@@ -7,7 +7,7 @@ import type { ServerFrameOf } from '../protocol.js';
 import { addMembership, listRoomMemberships, removeMembership } from '../store/memberships.js';
 import { lastSequence } from '../store/messages.js';
 import type { ConnectionRecord } from '../store/connections.js';
-import { requireMembership, requireRoomAccess, userOf } from './caller.js';
+import { notRegistered, requireMembership, requireRoomAccess, userOf } from './caller.js';
 
 /**
  * Joins a room (idempotent). Others in the room hear `user_joined` only when
@@ -22,7 +22,7 @@ export async function joinRoom(connection: ConnectionRecord, room: string): Prom
       throw new ProtocolError('FORBIDDEN', `a connection may join at most ${config.maxRoomsPerConnection} rooms`);
     }
     if (outcome === 'connection-gone') {
-      throw new ProtocolError('FORBIDDEN', 'this connection is not registered (expired or removed); reconnect');
+      throw notRegistered();
     }
   }
   const [members, lastSeq] = await Promise.all([listRoomMemberships(room), lastSequence(room)]);
