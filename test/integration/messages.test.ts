@@ -134,7 +134,7 @@ describe('sendMessage to a room', () => {
 describe('error frames name the request they answer', () => {
   it('echoes the room and clientMsgId of a refused send, so a client with several sends in flight settles the right one', async () => {
     await roomOf('echo-room', 'oz');
-    const outsider = await TestConnection.open('pia');
+    const outsider = await TestConnection.open('pax');
 
     const first = await outsider.send({ action: 'sendMessage', room: 'echo-room', data: 1, clientMsgId: 'm-1' });
     const second = await outsider.send({ action: 'sendMessage', room: 'echo-room', data: 2, clientMsgId: 'm-2' });
@@ -144,13 +144,13 @@ describe('error frames name the request they answer', () => {
   });
 
   it('echoes them even when another field is what is wrong', async () => {
-    const conn = await TestConnection.open('quin');
+    const conn = await TestConnection.open('qiu');
     const reply = await conn.send({ action: 'sendMessage', room: 'r1', to: 'both', data: 1, clientMsgId: 'm-3' });
     expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', room: 'r1', clientMsgId: 'm-3' });
   });
 
   it('leaves out values that are not a valid room or clientMsgId rather than echo them', async () => {
-    const conn = await TestConnection.open('rex');
+    const conn = await TestConnection.open('ray');
     const reply = await conn.send({ action: 'joinRoom', room: `bad room ${'x'.repeat(500)}`, clientMsgId: 7 });
     expect(reply).toMatchObject({ type: 'error', code: 'BAD_REQUEST', action: 'joinRoom' });
     expect(reply).not.toHaveProperty('room');
@@ -185,6 +185,23 @@ describe('sendMessage to a user', () => {
     expect(phone.received()).toEqual([expected]);
     expect(laptop.received()).toEqual([expected]);
     expect(sender.received()).toEqual([]);
+  });
+
+  it('gives a resend with the same clientMsgId the same id, so the receiver can drop the copy', async () => {
+    const sender = await TestConnection.open('val');
+    const receiver = await TestConnection.open('wyn');
+
+    const first = await sender.send({ action: 'sendMessage', to: 'wyn', data: 'once', clientMsgId: 'dm-1' });
+    const again = await sender.send({ action: 'sendMessage', to: 'wyn', data: 'once', clientMsgId: 'dm-1' });
+    const other = await sender.send({ action: 'sendMessage', to: 'wyn', data: 'twice', clientMsgId: 'dm-2' });
+    const anonymous = await sender.send({ action: 'sendMessage', to: 'wyn', data: 'no id' });
+
+    const ids = onlyMessages(receiver.received()).map((message) => message.id);
+    expect(ids).toHaveLength(4);
+    expect(ids[0]).toBe(ids[1]);
+    expect(new Set(ids).size).toBe(3);
+    expect([first, again, other, anonymous].map((ack) => (ack?.type === 'ack' ? ack.id : undefined))).toEqual(ids);
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('answers BAD_REQUEST when the user has no open connection', async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { count } from '../observability.js';
@@ -49,13 +49,29 @@ export async function sendMessage(
   const recipients = devices
     .filter((connectionId) => connectionId !== connection.connectionId)
     .map((connectionId) => ({ connectionId }));
-  const message: MessageFrame = { ...base, sentAt: new Date().toISOString() };
+  // Private messages are not stored, so a resend cannot be recognised here;
+  // it gets the same id instead, and a receiver that already has it drops it.
+  const id = frame.clientMsgId === undefined ? base.id : privateMessageId(connection.userId, to, frame.clientMsgId);
+  const message: MessageFrame = { ...base, id, sentAt: new Date().toISOString() };
   const result = await postToConnections(recipients, message);
   if (result.delivered === 0) {
     if (result.failed > 0) throw new ProtocolError('INTERNAL', `could not deliver to user ${to}; try again`);
     throw new ProtocolError('BAD_REQUEST', `user ${to} has no open connection`);
   }
   return { type: 'ack', ...clientMsgId, id: message.id };
+}
+
+/**
+ * The id of a private message with a `clientMsgId`: the same for every resend
+ * from the same sender to the same user, and shaped as a UUID (version 8, the
+ * version for ids derived by a scheme of one's own).
+ */
+export function privateMessageId(from: string, to: string, clientMsgId: string): string {
+  const bytes = createHash('sha256').update(JSON.stringify(['private', from, to, clientMsgId])).digest().subarray(0, 16);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** A room message as stored and posted: it always has its room and `seq`. */

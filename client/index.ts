@@ -1,0 +1,21 @@
+/**
+ * The client SDK: `import { RealtimeClient } from '<package>/client'`.
+ * Browser and Node; it shares only the protocol module with the server.
+ */
+export {
+  RealtimeClient,
+  type AckFrame,
+  type ConnectionState,
+  type JoinedFrame,
+  type Member,
+  type PresenceFrame,
+  type RealtimeEvents,
+  type SendOptions,
+  type StateChange,
+  type TypingFrame,
+} from './realtime-client.js';
+export type { RealtimeClientOptions } from './options.js';
+export { RealtimeError, type ClientErrorCode, type RealtimeErrorCode } from './errors.js';
+export type { WebSocketClass } from './websocket.js';
+export type { ErrorCode } from '../lambdas/core/protocol-constants.js';
+export type { MessageFrame, ServerFrame, UserRef } from '../lambdas/core/protocol.js';

@@ -1,0 +1,678 @@
+/**
+ * The client applications use: one logical connection that survives drops,
+ * token expiry and API Gateway's 2-hour limit, rooms that are joined again
+ * after every reconnect, room messages delivered once and in `seq` order
+ * (gaps read from `history`), and sends that are queued while disconnected
+ * and exactly-once across reconnects (resent with the same `clientMsgId`).
+ *
+ * States: `closed` → connect() → `connecting` → `open`; a lost connection →
+ * `reconnecting` (backoff with full jitter) → `open`; close(), a refused
+ * token (Node) or `reconnect.maxAttempts` failures → `closed`.
+ */
+import {
+  MAX_CLIENT_MSG_ID_LENGTH,
+  MAX_DATA_BYTES,
+  MAX_USER_ID_LENGTH,
+  ROOM_NAME_PATTERN,
+  serialisedBytes,
+} from '../lambdas/core/protocol-constants.js';
+import type { MessageFrame, ServerFrame, ServerFrameOf } from '../lambdas/core/protocol.js';
+import { backoffDelay } from './backoff.js';
+import { ABANDONED, Connection, ConnectionLost, HandshakeFailed, RequestTimedOut, type ConnectionEvents } from './connection.js';
+import { Emitter } from './emitter.js';
+import { RealtimeError } from './errors.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options.js';
+import { RecentIds } from './recent-ids.js';
+import { requestKey, type OutgoingFrame } from './reply-keys.js';
+import { RoomSequencer } from './room-sequencer.js';
+import { defaultWebSocket, type WebSocketConstructor } from './websocket.js';
+
+export type JoinedFrame = ServerFrameOf<'joined'>;
+export type AckFrame = ServerFrameOf<'ack'>;
+export type PresenceFrame = ServerFrameOf<'user_joined'> | ServerFrameOf<'user_left'>;
+export type TypingFrame = ServerFrameOf<'typing'>;
+export type Member = ServerFrameOf<'members'>['members'][number];
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface StateChange {
+  readonly state: ConnectionState;
+  readonly previous: ConnectionState;
+  /** Why the connection is (re)connecting or closed. */
+  readonly reason?: string;
+  /** With `reconnecting`: which attempt comes next, and in how long. */
+  readonly attempt?: number;
+  readonly retryInMs?: number;
+}
+
+export interface RealtimeEvents {
+  /** A room message (once each, in `seq` order per room), a private message or a broadcast. */
+  message: MessageFrame;
+  /** A room was joined, or joined again after a reconnect: its members as of now. */
+  joined: JoinedFrame;
+  user_joined: ServerFrameOf<'user_joined'>;
+  user_left: ServerFrameOf<'user_left'>;
+  typing: TypingFrame;
+  state: StateChange;
+  /** Errors that settle no request: a refused token, giving up, a room that could not be joined again, stray error frames. */
+  error: RealtimeError;
+}
+
+export interface SendOptions {
+  /** Your own id for the message (1-128 characters); a resend with the same id is not delivered twice. Generated when absent. */
+  readonly clientMsgId?: string;
+}
+
+interface Room {
+  readonly sequencer: RoomSequencer;
+  /** Connections the room was joined on (a renewal briefly has two). */
+  readonly joinedOn: WeakSet<Connection>;
+  lastJoined: JoinedFrame | undefined;
+}
+
+/** A connection that lasted less than this counts as a failed attempt, so a server that accepts and drops is backed off from. */
+const STABLE_MS = 5_000;
+/** How long a replaced connection may finish the requests it still carries. */
+const HANDOVER_GRACE_MS = 5_000;
+/** setTimeout's longest delay; longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The earliest a renewal is scheduled, so a token that is about to expire cannot make renewals spin. */
+const MIN_RENEWAL_DELAY_MS = 1_000;
+
+export class RealtimeClient {
+  private readonly options: ResolvedOptions;
+  private readonly events = new Emitter<RealtimeEvents>();
+  private readonly queues = new KeyedQueue();
+  private readonly rooms = new Map<string, Room>();
+  private readonly directIds = new RecentIds();
+  private currentState: ConnectionState = 'closed';
+  /** The connection in use: joined to every room, carrying every request. */
+  private current: Connection | undefined;
+  /** Bumped by close(): work begun before it sees the change and stops. */
+  private session = 0;
+  private readonly readyWaiters = new Set<{ resolve(connection: Connection): void; reject(error: Error): void }>();
+  private readonly sleepers = new Set<{ timer: ReturnType<typeof setTimeout>; resolve(): void }>();
+  private wakeFromBackoff: (() => void) | undefined;
+  /** Failed attempts (and short-lived connections) since the last connection that stayed up. */
+  private retries = 0;
+  private renewalFailures = 0;
+  /** Until when the server asked this connection to stop sending (RATE_LIMITED). */
+  private pausedUntil = 0;
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private renewalTimer: ReturnType<typeof setTimeout> | undefined;
+  private webSocketClass: WebSocketConstructor | undefined;
+
+  constructor(options: RealtimeClientOptions) {
+    this.options = resolveOptions(options);
+    this.webSocketClass = options.WebSocket as WebSocketConstructor | undefined;
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** Adds a listener; the returned function removes it. */
+  on<K extends keyof RealtimeEvents>(type: K, listener: (event: RealtimeEvents[K]) => void): () => void {
+    return this.events.on(type, listener);
+  }
+
+  /**
+   * Connects, and keeps reconnecting until close(). Resolves once open;
+   * rejects when the client stops first (close(), a refused token, giving up).
+   */
+  connect(): Promise<void> {
+    if (this.currentState === 'closed') {
+      this.setState('connecting');
+      this.listenForNetwork();
+      void this.connectLoop(this.session, undefined);
+    }
+    return this.ready(this.session).then(() => undefined);
+  }
+
+  /**
+   * Closes the connection and stops: no reconnect. Pending requests and
+   * queued sends reject with CLOSED; rooms are forgotten. connect() starts over.
+   */
+  close(): void {
+    if (this.currentState !== 'closed') this.stop('closed by the client');
+  }
+
+  /**
+   * Joins a room (and joins it again after every reconnect). Resolves with the
+   * `joined` frame: the members and the room's `lastSeq`. Messages are
+   * delivered from after `lastSeq`, or from after `afterSeq` when given (a
+   * position kept from an earlier session; see lastSeq()).
+   */
+  join(room: string, options: { readonly afterSeq?: number } = {}): Promise<JoinedFrame> {
+    const invalid = checkRoom(room, 'joinRoom');
+    if (invalid !== undefined) return Promise.reject(invalid);
+    const session = this.session;
+    if (!this.rooms.has(room)) this.rooms.set(room, this.newRoom(room, options.afterSeq));
+    return this.queues.run(`room:${room}`, async () => {
+      const state = this.rooms.get(room);
+      if (state === undefined) throw new RealtimeError('CLOSED', 'the client was closed', { action: 'joinRoom', room });
+      if (this.current !== undefined && state.joinedOn.has(this.current) && state.lastJoined !== undefined) {
+        return state.lastJoined;
+      }
+      try {
+        const { reply, connection } = await this.perform({ action: 'joinRoom', room }, session);
+        this.roomJoined(room, reply as JoinedFrame, connection, false);
+        return reply as JoinedFrame;
+      } catch (error) {
+        if (this.rooms.get(room) === state) this.forgetRoom(room);
+        throw error;
+      }
+    });
+  }
+
+  /** Leaves a room; it is not joined again after a reconnect. */
+  leave(room: string): Promise<void> {
+    if (!this.rooms.has(room)) {
+      return Promise.reject(new RealtimeError('NOT_IN_ROOM', `you have not joined room ${room}`, { action: 'leaveRoom', room }));
+    }
+    const session = this.session;
+    return this.queues.run(`room:${room}`, async () => {
+      if (!this.rooms.has(room)) return;
+      this.forgetRoom(room);
+      // Not connected: the next connection simply does not join it.
+      if (this.currentState !== 'open') return;
+      try {
+        await this.perform({ action: 'leaveRoom', room }, session, 'give-up');
+      } catch (error) {
+        // Gone with the connection, or already out: left either way.
+        if (error instanceof ConnectionLost) return;
+        if (error instanceof RealtimeError && error.code === 'NOT_IN_ROOM') return;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Sends to a joined room. Resolves with the `ack` (the message's `id` and
+   * `seq`); rejects with the server's code. Sends go out in order, wait while
+   * disconnected, and a send whose `ack` was lost is sent again with the same
+   * `clientMsgId`, which the server answers without delivering it twice.
+   */
+  send(room: string, data: unknown, options: SendOptions = {}): Promise<AckFrame> {
+    const invalid = checkRoom(room, 'sendMessage') ?? checkData(data) ?? checkClientMsgId(options.clientMsgId);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    return this.enqueueSend({ action: 'sendMessage', room, data, clientMsgId: options.clientMsgId ?? newClientMsgId() });
+  }
+
+  /**
+   * Sends privately to every connection of a user; resolves with the `ack`.
+   * Queued and resent like room sends. Private messages are not stored, so a
+   * resend is delivered again, but with the same `id`, and receivers using
+   * this client drop the copy.
+   */
+  sendTo(userId: string, data: unknown, options: SendOptions = {}): Promise<AckFrame> {
+    const invalid = checkUserId(userId) ?? checkData(data) ?? checkClientMsgId(options.clientMsgId);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    return this.enqueueSend({ action: 'sendMessage', to: userId, data, clientMsgId: options.clientMsgId ?? newClientMsgId() });
+  }
+
+  /** Who is in a room, with how many connections each. */
+  async members(room: string): Promise<readonly Member[]> {
+    const invalid = checkRoom(room, 'members');
+    if (invalid !== undefined) throw invalid;
+    const { reply } = await this.perform({ action: 'members', room }, this.session);
+    return (reply as ServerFrameOf<'members'>).members;
+  }
+
+  /** One page of stored room messages with `seq > afterSeq`, oldest first; ask again after the last `seq` for more. */
+  async history(room: string, afterSeq = 0): Promise<readonly MessageFrame[]> {
+    const invalid = checkRoom(room, 'history');
+    if (invalid !== undefined) throw invalid;
+    if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+      throw new RealtimeError('BAD_REQUEST', 'afterSeq must be a whole number, 0 or more', { action: 'history', room });
+    }
+    const { reply } = await this.perform({ action: 'history', room, afterSeq }, this.session);
+    return (reply as ServerFrameOf<'history'>).messages;
+  }
+
+  /** Tells the others in a joined room that you are typing. Best effort: nothing is sent while disconnected. */
+  typing(room: string): void {
+    const connection = this.current;
+    if (this.currentState !== 'open' || connection === undefined || Date.now() < this.pausedUntil) return;
+    if (this.rooms.get(room)?.joinedOn.has(connection) !== true) return;
+    connection.send({ action: 'typing', room });
+  }
+
+  /** The last `seq` delivered in a room: keep it to resume from with join(room, { afterSeq }). */
+  lastSeq(room: string): number | undefined {
+    return this.rooms.get(room)?.sequencer.lastSeq;
+  }
+
+  // ── connecting ───────────────────────────────────────────────────────────
+
+  private async connectLoop(session: number, lostBecause: string | undefined): Promise<void> {
+    let reason = lostBecause;
+    for (let first = lostBecause === undefined; ; first = false) {
+      if (session !== this.session || (this.currentState === 'open' && this.current !== undefined)) return;
+      if (!first) {
+        const { maxAttempts } = this.options.reconnect;
+        if (this.retries >= maxAttempts) {
+          this.stop(`gave up after ${maxAttempts} failed attempts`, new RealtimeError('CONNECT_FAILED', `could not connect after ${maxAttempts} attempts: ${reason ?? 'unknown'}`));
+          return;
+        }
+        const retryInMs = backoffDelay(this.retries, this.options.reconnect);
+        this.setState('reconnecting', { attempt: this.retries + 1, retryInMs, ...(reason === undefined ? {} : { reason }) });
+        await this.backoff(retryInMs);
+        if (session !== this.session) return;
+      }
+      let connection: Connection | undefined;
+      try {
+        connection = await this.openConnection(session);
+        await this.adopt(connection, session, false);
+        return;
+      } catch (error) {
+        connection?.close(ABANDONED, 'could not be set up');
+        if (session !== this.session) return;
+        if (error instanceof HandshakeFailed && (error.status === 401 || error.status === 403)) {
+          const refused = new RealtimeError('HANDSHAKE_REFUSED', `the server refused the token (HTTP ${error.status}); not retrying`, {
+            status: error.status,
+          });
+          this.stop(refused.message, refused);
+          return;
+        }
+        this.retries += 1;
+        reason = describeFailure(error);
+      }
+    }
+  }
+
+  private async openConnection(session: number): Promise<Connection> {
+    let token: string;
+    try {
+      token = await this.options.getToken();
+    } catch (error) {
+      throw new Error(`getToken failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (typeof token !== 'string' || token === '') throw new Error('getToken returned no token');
+    this.webSocketClass ??= await defaultWebSocket();
+    const connection = await Connection.open({
+      url: this.options.url,
+      token,
+      WebSocket: this.webSocketClass,
+      timeoutMs: this.options.connectTimeoutMs,
+      events: this.connectionEvents,
+    });
+    if (session !== this.session) {
+      connection.close(1000, 'the client was closed');
+      throw new ConnectionLost('the client was closed');
+    }
+    return connection;
+  }
+
+  /**
+   * Makes a freshly opened connection the current one: every room is joined
+   * on it first, so nothing is sent to a room before its `joined`. With
+   * `continuous` (a renewal) the previous connection still delivers until
+   * then, and is closed once its last requests are answered.
+   */
+  private async adopt(connection: Connection, session: number, continuous: boolean): Promise<void> {
+    const done = new Set<string>();
+    for (let pending = [...this.rooms.keys()]; pending.length > 0; pending = [...this.rooms.keys()].filter((room) => !done.has(room))) {
+      await Promise.all(pending.map((room) => this.rejoin(connection, room, continuous).then(() => done.add(room))));
+      if (session !== this.session || !connection.isOpen) throw new ConnectionLost('the connection ended while rooms were joined again');
+    }
+    const previous = this.current;
+    this.current = connection;
+    this.startTimers(connection, session);
+    this.setState('open');
+    for (const waiter of this.readyWaiters) waiter.resolve(connection);
+    this.readyWaiters.clear();
+    if (previous !== undefined && previous !== connection) previous.closeWhenIdle(HANDOVER_GRACE_MS, 'replaced by a renewed connection');
+  }
+
+  private async rejoin(connection: Connection, room: string, continuous: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      // A timeout or a lost connection propagates: this connection is no good.
+      const reply = await connection.request(`joinRoom:${room}`, { action: 'joinRoom', room }, this.options.requestTimeoutMs);
+      if (reply.type === 'joined') return this.roomJoined(room, reply, connection, continuous);
+      if (reply.type !== 'error') continue;
+      if (reply.code === 'RATE_LIMITED') {
+        await this.sleep(reply.retryAfterMs ?? 1_000);
+        continue;
+      }
+      if (reply.code === 'INTERNAL') {
+        if (attempt < this.options.maxRequestAttempts) continue;
+        throw RealtimeError.fromFrame(reply);
+      }
+      // Refused for good (say, the new token no longer allows a private room): the room is dropped.
+      if (this.rooms.has(room)) this.forgetRoom(room);
+      this.events.emit('error', RealtimeError.fromFrame(reply));
+      return;
+    }
+  }
+
+  private roomJoined(room: string, frame: JoinedFrame, connection: Connection, continuous: boolean): void {
+    const state = this.rooms.get(room);
+    if (state === undefined) {
+      // Left while the join was under way.
+      connection.send({ action: 'leaveRoom', room });
+      return;
+    }
+    state.joinedOn.add(connection);
+    state.lastJoined = frame;
+    state.sequencer.joined(frame.lastSeq, continuous);
+    this.events.emit('joined', frame);
+  }
+
+  private connectionEnded(connection: Connection, reason: string): void {
+    if (connection !== this.current) return; // replaced, or never adopted
+    this.current = undefined;
+    this.stopTimers();
+    if (this.currentState === 'closed') return;
+    // A connection that barely lasted counts as a failed attempt, so a server that accepts and then drops is backed off from.
+    this.retries = Date.now() - connection.openedAt >= STABLE_MS ? 0 : this.retries + 1;
+    this.setState('reconnecting', { reason: `connection lost: ${reason}` });
+    void this.connectLoop(this.session, `connection lost: ${reason}`);
+  }
+
+  private startTimers(connection: Connection, session: number): void {
+    this.stopTimers();
+    const { intervalMs, timeoutMs } = this.options.heartbeat;
+    this.heartbeatTimer = setInterval(() => this.heartbeat(connection, timeoutMs), intervalMs);
+    this.scheduleRenewal(connection, session);
+  }
+
+  private stopTimers(): void {
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.renewalTimer);
+    this.heartbeatTimer = this.renewalTimer = undefined;
+  }
+
+  /** A ping; when neither its pong nor any other frame comes in time, the connection is dead and replaced. */
+  private heartbeat(connection: Connection, timeoutMs: number): void {
+    if (connection !== this.current || Date.now() < this.pausedUntil) return;
+    const sentAt = Date.now();
+    connection.request('ping', { action: 'ping' }, timeoutMs).catch((error: unknown) => {
+      if (error instanceof RequestTimedOut && connection.lastReceivedAt < sentAt) {
+        connection.close(ABANDONED, `no pong within ${timeoutMs} ms`);
+      }
+    });
+  }
+
+  /**
+   * Replaces the connection shortly before its token expires or API Gateway's
+   * 2-hour limit, opening the new one before closing the old, so no message
+   * is missed and the room sees no one leave and come back.
+   */
+  private scheduleRenewal(connection: Connection, session: number): void {
+    const end = Math.min(connection.openedAt + this.options.maxConnectionMs, connection.tokenExpiresAt ?? Number.POSITIVE_INFINITY);
+    const renewAt = end - Math.min(this.options.renewBeforeMs, (end - connection.openedAt) / 4);
+    const delay = Math.min(Math.max(MIN_RENEWAL_DELAY_MS, renewAt - Date.now()), MAX_TIMER_MS);
+    this.renewalTimer = setTimeout(() => void this.renew(session, connection), delay);
+  }
+
+  private async renew(session: number, old: Connection): Promise<void> {
+    if (session !== this.session || this.current !== old) return;
+    let next: Connection | undefined;
+    try {
+      next = await this.openConnection(session);
+      if (this.current !== old) throw new ConnectionLost('the connection ended before it could be renewed');
+      await this.adopt(next, session, true);
+      this.renewalFailures = 0;
+    } catch (error) {
+      next?.close(ABANDONED, 'renewal abandoned');
+      if (session !== this.session || this.current !== old) return;
+      if (error instanceof HandshakeFailed && (error.status === 401 || error.status === 403)) {
+        const refused = new RealtimeError('HANDSHAKE_REFUSED', `the server refused the renewed token (HTTP ${error.status})`, { status: error.status });
+        this.events.emit('error', refused);
+      }
+      // The current connection still works: try again shortly. Should it end
+      // first (its token expired), the ordinary reconnect takes over.
+      const delay = Math.max(MIN_RENEWAL_DELAY_MS, backoffDelay(this.renewalFailures, this.options.reconnect));
+      this.renewalFailures += 1;
+      this.renewalTimer = setTimeout(() => void this.renew(session, old), delay);
+    }
+  }
+
+  // ── requests ─────────────────────────────────────────────────────────────
+
+  /** Resolves with the current connection once the client is open. */
+  private ready(session: number): Promise<Connection> {
+    if (session !== this.session) return Promise.reject(closedError());
+    if (this.currentState === 'open' && this.current !== undefined) return Promise.resolve(this.current);
+    return new Promise((resolve, reject) => this.readyWaiters.add({ resolve, reject }));
+  }
+
+  /**
+   * Sends a request and returns its reply, one per key at a time. Waits while
+   * disconnected, honours RATE_LIMITED's `retryAfterMs`, sends again after a
+   * timeout or an INTERNAL error (up to `maxRequestAttempts`), and after a
+   * lost connection (unless `onLoss` is 'give-up').
+   */
+  private perform(
+    frame: OutgoingFrame,
+    session: number,
+    onLoss: 'resend' | 'give-up' = 'resend',
+  ): Promise<{ reply: ServerFrame; connection: Connection }> {
+    const key = requestKey(frame);
+    return this.queues.run(key, async () => {
+      let failures = 0;
+      for (;;) {
+        const connection = await this.ready(session);
+        await this.whileRateLimited(session);
+        if (connection !== this.current) continue;
+        let reply: ServerFrame;
+        try {
+          reply = await connection.request(key, frame, this.options.requestTimeoutMs);
+        } catch (error) {
+          if (error instanceof ConnectionLost && onLoss === 'resend') continue;
+          if (error instanceof RequestTimedOut) {
+            failures += 1;
+            if (failures < this.options.maxRequestAttempts) continue;
+            throw new RealtimeError('TIMEOUT', `no reply to ${frame.action} after ${failures} attempts`, refOf(frame));
+          }
+          throw error;
+        }
+        if (reply.type !== 'error') return { reply, connection };
+        if (reply.code === 'RATE_LIMITED') {
+          this.pausedUntil = Math.max(this.pausedUntil, Date.now() + (reply.retryAfterMs ?? 1_000));
+          continue;
+        }
+        failures += 1;
+        if (reply.code === 'INTERNAL' && failures < this.options.maxRequestAttempts) {
+          await this.sleep(backoffDelay(failures - 1, this.options.reconnect));
+          continue;
+        }
+        throw RealtimeError.fromFrame(reply);
+      }
+    });
+  }
+
+  private enqueueSend(frame: OutgoingFrame): Promise<AckFrame> {
+    const session = this.session;
+    return this.queues.run('outbox', async () => {
+      // A join (or leave) of the room still under way goes first.
+      if (frame.room !== undefined) await this.queues.settled(`room:${frame.room}`);
+      const { reply } = await this.perform(frame, session);
+      return reply as AckFrame;
+    });
+  }
+
+  private async whileRateLimited(session: number): Promise<void> {
+    while (Date.now() < this.pausedUntil) {
+      await this.sleep(this.pausedUntil - Date.now());
+      if (session !== this.session) throw closedError();
+    }
+  }
+
+  // ── frames ───────────────────────────────────────────────────────────────
+
+  private readonly connectionEvents: ConnectionEvents = {
+    onFrame: (frame, connection) => this.receive(frame, connection),
+    onGatewayFailure: (failure) =>
+      this.events.emit(
+        'error',
+        new RealtimeError('INTERNAL', `the server failed on a frame: ${failure.message}`, failure.requestId === undefined ? {} : { requestId: failure.requestId }),
+      ),
+    onClose: (connection, reason) => this.connectionEnded(connection, reason),
+  };
+
+  private receive(frame: ServerFrame, connection: Connection): void {
+    // While a renewal overlaps two connections, presence comes from the current one only.
+    const fromCurrent = this.current === undefined || connection === this.current;
+    switch (frame.type) {
+      case 'message':
+        if (frame.room !== undefined) this.rooms.get(frame.room)?.sequencer.receive(frame);
+        else if (this.directIds.add(frame.id)) this.events.emit('message', frame);
+        return;
+      case 'user_joined':
+        if (fromCurrent) this.events.emit('user_joined', frame);
+        return;
+      case 'user_left':
+        if (fromCurrent) this.events.emit('user_left', frame);
+        return;
+      case 'typing':
+        if (fromCurrent) this.events.emit('typing', frame);
+        return;
+      case 'error':
+        this.events.emit('error', RealtimeError.fromFrame(frame));
+        return;
+      default:
+        // A late reply to a request already sent again or given up on.
+        return;
+    }
+  }
+
+  // ── rooms, state, timers ─────────────────────────────────────────────────
+
+  private newRoom(room: string, afterSeq: number | undefined): Room {
+    const sequencer = new RoomSequencer(
+      {
+        deliver: (message) => this.events.emit('message', message),
+        fetchHistory: (after) => this.history(room, after),
+        gapWaitMs: this.options.gapWaitMs,
+      },
+      afterSeq,
+    );
+    return { sequencer, joinedOn: new WeakSet(), lastJoined: undefined };
+  }
+
+  private forgetRoom(room: string): void {
+    this.rooms.get(room)?.sequencer.stop();
+    this.rooms.delete(room);
+  }
+
+  private setState(state: ConnectionState, details: Omit<StateChange, 'state' | 'previous'> = {}): void {
+    const previous = this.currentState;
+    if (previous === state && state !== 'reconnecting') return;
+    this.currentState = state;
+    this.events.emit('state', { state, previous, ...details });
+  }
+
+  /** Stops everything: the connection, timers, rooms, pending work. */
+  private stop(reason: string, error?: RealtimeError): void {
+    this.session += 1;
+    const connection = this.current;
+    this.current = undefined;
+    this.stopTimers();
+    this.stopListeningForNetwork();
+    for (const sleeper of this.sleepers) {
+      clearTimeout(sleeper.timer);
+      sleeper.resolve();
+    }
+    this.sleepers.clear();
+    for (const room of [...this.rooms.keys()]) this.forgetRoom(room);
+    this.retries = this.renewalFailures = this.pausedUntil = 0;
+    const failure = error ?? closedError();
+    for (const waiter of this.readyWaiters) waiter.reject(failure);
+    this.readyWaiters.clear();
+    connection?.close(1000, reason);
+    this.setState('closed', { reason });
+    if (error !== undefined) this.events.emit('error', error);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const sleeper = {
+        timer: setTimeout(() => {
+          this.sleepers.delete(sleeper);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.sleepers.add(sleeper);
+    });
+  }
+
+  /** A backoff wait, ended early when a browser comes back online. */
+  private async backoff(ms: number): Promise<void> {
+    await Promise.race([this.sleep(ms), new Promise<void>((resolve) => (this.wakeFromBackoff = resolve))]);
+    this.wakeFromBackoff = undefined;
+  }
+
+  private readonly onOnline = (): void => this.wakeFromBackoff?.();
+
+  private listenForNetwork(): void {
+    (globalThis as Partial<EventTargetLike>).addEventListener?.('online', this.onOnline);
+  }
+
+  private stopListeningForNetwork(): void {
+    (globalThis as Partial<EventTargetLike>).removeEventListener?.('online', this.onOnline);
+  }
+}
+
+interface EventTargetLike {
+  addEventListener(type: string, listener: () => void): void;
+  removeEventListener(type: string, listener: () => void): void;
+}
+
+function closedError(): RealtimeError {
+  return new RealtimeError('CLOSED', 'the client was closed');
+}
+
+function refOf(frame: OutgoingFrame): { action: string; room?: string; clientMsgId?: string } {
+  return {
+    action: frame.action,
+    ...(frame.room === undefined ? {} : { room: frame.room }),
+    ...(frame.clientMsgId === undefined ? {} : { clientMsgId: frame.clientMsgId }),
+  };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof HandshakeFailed && error.status === undefined) {
+    return `${error.message} (a browser does not tell a refused handshake from an unreachable server)`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function checkRoom(room: unknown, action: string): RealtimeError | undefined {
+  if (typeof room === 'string' && ROOM_NAME_PATTERN.test(room)) return undefined;
+  return new RealtimeError('BAD_REQUEST', `room must be 1-64 characters of A-Z a-z 0-9 _ . : -, got ${JSON.stringify(room)}`, { action });
+}
+
+function checkUserId(userId: unknown): RealtimeError | undefined {
+  if (typeof userId === 'string' && userId.length > 0 && userId.length <= MAX_USER_ID_LENGTH) return undefined;
+  return new RealtimeError('BAD_REQUEST', `userId must be 1-${MAX_USER_ID_LENGTH} characters`, { action: 'sendMessage' });
+}
+
+function checkClientMsgId(clientMsgId: unknown): RealtimeError | undefined {
+  if (clientMsgId === undefined) return undefined;
+  if (typeof clientMsgId === 'string' && clientMsgId.length > 0 && clientMsgId.length <= MAX_CLIENT_MSG_ID_LENGTH) return undefined;
+  return new RealtimeError('BAD_REQUEST', `clientMsgId must be 1-${MAX_CLIENT_MSG_ID_LENGTH} characters`, { action: 'sendMessage' });
+}
+
+/** `data` must be JSON of at most MAX_DATA_BYTES, checked here so that an oversize frame never reaches the socket. */
+function checkData(data: unknown): RealtimeError | undefined {
+  let bytes: number;
+  try {
+    if (JSON.stringify(data) === undefined) throw new Error('not JSON');
+    bytes = serialisedBytes(data);
+  } catch {
+    return new RealtimeError('BAD_REQUEST', 'data must be a JSON value', { action: 'sendMessage' });
+  }
+  if (bytes <= MAX_DATA_BYTES) return undefined;
+  return new RealtimeError('PAYLOAD_TOO_LARGE', `data is ${bytes} bytes serialised; the limit is ${MAX_DATA_BYTES}`, { action: 'sendMessage' });
+}
+
+/** A random id; crypto.getRandomValues also works on pages not served over https, unlike randomUUID. */
+function newClientMsgId(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
