@@ -145,7 +145,7 @@ export class RealtimeClient {
    * position kept from an earlier session; see lastSeq()).
    */
   join(room: string, options: { readonly afterSeq?: number } = {}): Promise<JoinedFrame> {
-    const invalid = checkRoom(room, 'joinRoom');
+    const invalid = this.checkOpen('joinRoom') ?? checkRoom(room, 'joinRoom');
     if (invalid !== undefined) return Promise.reject(invalid);
     const session = this.session;
     if (!this.rooms.has(room)) this.rooms.set(room, this.newRoom(room, options.afterSeq));
@@ -195,7 +195,7 @@ export class RealtimeClient {
    * `clientMsgId`, which the server answers without delivering it twice.
    */
   send(room: string, data: unknown, options: SendOptions = {}): Promise<AckFrame> {
-    const invalid = checkRoom(room, 'sendMessage') ?? checkData(data) ?? checkClientMsgId(options.clientMsgId);
+    const invalid = this.checkOpen('sendMessage') ?? checkRoom(room, 'sendMessage') ?? checkData(data) ?? checkClientMsgId(options.clientMsgId);
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.enqueueSend({ action: 'sendMessage', room, data, clientMsgId: options.clientMsgId ?? newClientMsgId() });
   }
@@ -207,14 +207,14 @@ export class RealtimeClient {
    * this client drop the copy.
    */
   sendTo(userId: string, data: unknown, options: SendOptions = {}): Promise<AckFrame> {
-    const invalid = checkUserId(userId) ?? checkData(data) ?? checkClientMsgId(options.clientMsgId);
+    const invalid = this.checkOpen('sendMessage') ?? checkUserId(userId) ?? checkData(data) ?? checkClientMsgId(options.clientMsgId);
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.enqueueSend({ action: 'sendMessage', to: userId, data, clientMsgId: options.clientMsgId ?? newClientMsgId() });
   }
 
   /** Who is in a room, with how many connections each. */
   async members(room: string): Promise<readonly Member[]> {
-    const invalid = checkRoom(room, 'members');
+    const invalid = this.checkOpen('members') ?? checkRoom(room, 'members');
     if (invalid !== undefined) throw invalid;
     const { reply } = await this.perform({ action: 'members', room }, this.session);
     return (reply as ServerFrameOf<'members'>).members;
@@ -222,7 +222,7 @@ export class RealtimeClient {
 
   /** One page of stored room messages with `seq > afterSeq`, oldest first; ask again after the last `seq` for more. */
   async history(room: string, afterSeq = 0): Promise<readonly MessageFrame[]> {
-    const invalid = checkRoom(room, 'history');
+    const invalid = this.checkOpen('history') ?? checkRoom(room, 'history');
     if (invalid !== undefined) throw invalid;
     if (!Number.isInteger(afterSeq) || afterSeq < 0) {
       throw new RealtimeError('BAD_REQUEST', 'afterSeq must be a whole number, 0 or more', { action: 'history', room });
@@ -242,6 +242,11 @@ export class RealtimeClient {
   /** The last `seq` delivered in a room: keep it to resume from with join(room, { afterSeq }). */
   lastSeq(room: string): number | undefined {
     return this.rooms.get(room)?.sequencer.lastSeq;
+  }
+
+  /** Requests need a client that is connected or connecting; while it is down they wait. */
+  private checkOpen(action: string): RealtimeError | undefined {
+    return this.currentState === 'closed' ? closedError(action) : undefined;
   }
 
   // ── connecting ───────────────────────────────────────────────────────────
@@ -434,7 +439,7 @@ export class RealtimeClient {
 
   /** Resolves with the current connection once the client is open. */
   private ready(session: number): Promise<Connection> {
-    if (session !== this.session) return Promise.reject(closedError());
+    if (session !== this.session || this.currentState === 'closed') return Promise.reject(closedError());
     if (this.currentState === 'open' && this.current !== undefined) return Promise.resolve(this.current);
     return new Promise((resolve, reject) => this.readyWaiters.add({ resolve, reject }));
   }
@@ -490,7 +495,9 @@ export class RealtimeClient {
       // A join (or leave) of the room still under way goes first.
       if (frame.room !== undefined) await this.queues.settled(`room:${frame.room}`);
       const { reply } = await this.perform(frame, session);
-      return reply as AckFrame;
+      const ack = reply as AckFrame;
+      if (frame.room !== undefined && ack.seq !== undefined) this.rooms.get(frame.room)?.sequencer.sent(ack.seq, ack.id);
+      return ack;
     });
   }
 
@@ -514,12 +521,18 @@ export class RealtimeClient {
   };
 
   private receive(frame: ServerFrame, connection: Connection): void {
-    // While a renewal overlaps two connections, presence comes from the current one only.
+    // While a renewal overlaps two connections, room frames come from the current one only.
     const fromCurrent = this.current === undefined || connection === this.current;
     switch (frame.type) {
       case 'message':
-        if (frame.room !== undefined) this.rooms.get(frame.room)?.sequencer.receive(frame);
-        else if (this.directIds.add(frame.id)) this.events.emit('message', frame);
+        // Room messages too come from the current connection only: the other one
+        // of a renewal would hand back this client's own sends. What that skips
+        // is a gap, filled from history.
+        if (frame.room !== undefined) {
+          if (fromCurrent) this.rooms.get(frame.room)?.sequencer.receive(frame);
+        } else if (this.directIds.add(frame.id)) {
+          this.events.emit('message', frame);
+        }
         return;
       case 'user_joined':
         if (fromCurrent) this.events.emit('user_joined', frame);
@@ -546,6 +559,7 @@ export class RealtimeClient {
       {
         deliver: (message) => this.events.emit('message', message),
         fetchHistory: (after) => this.history(room, after),
+        ownSendsSettled: () => this.queues.settled('outbox'),
         gapWaitMs: this.options.gapWaitMs,
       },
       afterSeq,
@@ -622,8 +636,8 @@ interface EventTargetLike {
   removeEventListener(type: string, listener: () => void): void;
 }
 
-function closedError(): RealtimeError {
-  return new RealtimeError('CLOSED', 'the client was closed');
+function closedError(action?: string): RealtimeError {
+  return new RealtimeError('CLOSED', 'the client is closed: call connect() first', action === undefined ? {} : { action });
 }
 
 function refOf(frame: OutgoingFrame): { action: string; room?: string; clientMsgId?: string } {

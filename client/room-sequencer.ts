@@ -9,6 +9,10 @@
  * a gap that `history` cannot fill is skipped. Should a skipped message turn
  * up after all (it was being stored while `history` was read), it is
  * delivered late rather than lost.
+ *
+ * The client's own sends take `seq`s too, but the sending connection gets an
+ * `ack`, not the message: sent() moves the room past them, and a copy that
+ * turns up (from `history`) is not delivered back to its sender.
  */
 import type { MessageFrame } from '../lambdas/core/protocol.js';
 import { RecentIds } from './recent-ids.js';
@@ -17,6 +21,8 @@ export interface SequencerHooks {
   deliver(message: MessageFrame): void;
   /** One `history` page: stored messages with `seq > afterSeq`, oldest first. */
   fetchHistory(afterSeq: number): Promise<readonly MessageFrame[]>;
+  /** Resolves when the client's sends under way have their `ack`s, so history does not hand back its own messages. */
+  ownSendsSettled(): Promise<void>;
   /** How long a message ahead of a missing `seq` waits before the gap is fetched. */
   readonly gapWaitMs: number;
 }
@@ -28,6 +34,8 @@ export class RoomSequencer {
   /** The last `seq` delivered or skipped; undefined until the room is joined. */
   private position: number | undefined;
   private readonly ahead = new Map<number, MessageFrame>();
+  /** `seq`s ahead of the position taken by this client's own sends. */
+  private readonly own = new Set<number>();
   private readonly skipped = new Set<number>();
   private readonly delivered = new RecentIds();
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
@@ -67,6 +75,7 @@ export class RoomSequencer {
       this.position = remembered;
     }
     for (const seq of this.ahead.keys()) if (seq <= (this.position ?? 0)) this.ahead.delete(seq);
+    for (const seq of this.own) if (seq <= (this.position ?? 0)) this.own.delete(seq);
     this.drain();
     if (!continuous && lastSeq > (this.position ?? 0)) void this.catchUp();
     else this.watchForGap();
@@ -89,12 +98,25 @@ export class RoomSequencer {
     this.watchForGap();
   }
 
+  /** The client's own send took `seq` (its `ack` came): the room moves past it without delivering it. */
+  sent(seq: number, id: string): void {
+    if (this.stopped) return;
+    this.delivered.add(id);
+    if (this.position !== undefined && seq <= this.position) {
+      this.skipped.delete(seq);
+      return;
+    }
+    this.own.add(seq);
+    this.drain();
+  }
+
   /** The room was left: nothing more is delivered or fetched. */
   stop(): void {
     this.stopped = true;
     this.generation += 1;
     this.clearGapTimer();
     this.ahead.clear();
+    this.own.clear();
   }
 
   private startOver(): void {
@@ -103,6 +125,7 @@ export class RoomSequencer {
     this.fetchAgain = false;
     this.position = 0;
     this.skipped.clear();
+    this.own.clear();
   }
 
   private deliver(message: MessageFrame): void {
@@ -112,10 +135,12 @@ export class RoomSequencer {
   /** Delivers held messages that are next in line. */
   private drain(): void {
     if (this.position === undefined) return;
-    for (let next = this.ahead.get(this.position + 1); next !== undefined; next = this.ahead.get(this.position + 1)) {
-      this.ahead.delete(this.position + 1);
-      this.position += 1;
-      this.deliver(next);
+    for (let next = this.position + 1; this.ahead.has(next) || this.own.has(next); next = this.position + 1) {
+      const message = this.ahead.get(next);
+      this.ahead.delete(next);
+      this.own.delete(next);
+      this.position = next;
+      if (message !== undefined) this.deliver(message);
     }
     if (this.ahead.size === 0) this.clearGapTimer();
   }
@@ -125,10 +150,11 @@ export class RoomSequencer {
     if (this.position === undefined) return;
     for (let next = this.position + 1; next <= seq; next += 1) {
       const message = this.ahead.get(next);
-      if (message === undefined) this.rememberSkipped(next);
-      else {
+      if (message !== undefined) {
         this.ahead.delete(next);
         this.deliver(message);
+      } else if (!this.own.delete(next)) {
+        this.rememberSkipped(next);
       }
       this.position = next;
     }
@@ -166,6 +192,8 @@ export class RoomSequencer {
     this.clearGapTimer();
     const generation = this.generation;
     try {
+      await this.hooks.ownSendsSettled();
+      if (generation !== this.generation) return;
       for (;;) {
         const page = await this.hooks.fetchHistory(this.position ?? 0);
         if (generation !== this.generation) return;
@@ -174,7 +202,7 @@ export class RoomSequencer {
           .sort((a, b) => a.seq - b.seq);
         const last = fresh.at(-1);
         if (last === undefined) break;
-        for (const message of fresh) if (!this.ahead.has(message.seq)) this.ahead.set(message.seq, message);
+        for (const message of fresh) if (!this.ahead.has(message.seq) && !this.own.has(message.seq)) this.ahead.set(message.seq, message);
         // History lists every stored message in order, so a `seq` missing below its last entry was never stored.
         this.advanceTo(last.seq);
       }
