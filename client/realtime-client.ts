@@ -71,7 +71,7 @@ interface Room {
   lastJoined: JoinedFrame | undefined;
 }
 
-/** A connection that lasted less than this counts as a failed attempt, so a server that accepts and drops is backed off from. */
+/** A connection that lasted this long resets the backoff; a shorter one lets it keep growing. */
 const STABLE_MS = 5_000;
 /** How long a replaced connection may finish the requests it still carries. */
 const HANDOVER_GRACE_MS = 5_000;
@@ -94,8 +94,10 @@ export class RealtimeClient {
   private readonly readyWaiters = new Set<{ resolve(connection: Connection): void; reject(error: Error): void }>();
   private readonly sleepers = new Set<{ timer: ReturnType<typeof setTimeout>; resolve(): void }>();
   private wakeFromBackoff: (() => void) | undefined;
-  /** Failed attempts (and short-lived connections) since the last connection that stayed up. */
-  private retries = 0;
+  /** Connection attempts that failed in a row (for `reconnect.maxAttempts`). */
+  private failedAttempts = 0;
+  /** Backoff waits since the last connection that stayed up: each doubles the ceiling of the next. */
+  private backoffStep = 0;
   private renewalFailures = 0;
   /** Until when the server asked this connection to stop sending (RATE_LIMITED). */
   private pausedUntil = 0;
@@ -257,12 +259,13 @@ export class RealtimeClient {
       if (session !== this.session || (this.currentState === 'open' && this.current !== undefined)) return;
       if (!first) {
         const { maxAttempts } = this.options.reconnect;
-        if (this.retries >= maxAttempts) {
+        if (this.failedAttempts >= maxAttempts) {
           this.stop(`gave up after ${maxAttempts} failed attempts`, new RealtimeError('CONNECT_FAILED', `could not connect after ${maxAttempts} attempts: ${reason ?? 'unknown'}`));
           return;
         }
-        const retryInMs = backoffDelay(this.retries, this.options.reconnect);
-        this.setState('reconnecting', { attempt: this.retries + 1, retryInMs, ...(reason === undefined ? {} : { reason }) });
+        const retryInMs = backoffDelay(this.backoffStep, this.options.reconnect);
+        this.backoffStep += 1;
+        this.setState('reconnecting', { attempt: this.failedAttempts + 1, retryInMs, ...(reason === undefined ? {} : { reason }) });
         await this.backoff(retryInMs);
         if (session !== this.session) return;
       }
@@ -281,7 +284,7 @@ export class RealtimeClient {
           this.stop(refused.message, refused);
           return;
         }
-        this.retries += 1;
+        this.failedAttempts += 1;
         reason = describeFailure(error);
       }
     }
@@ -324,6 +327,7 @@ export class RealtimeClient {
     }
     const previous = this.current;
     this.current = connection;
+    this.failedAttempts = 0;
     this.startTimers(connection, session);
     this.setState('open');
     for (const waiter of this.readyWaiters) waiter.resolve(connection);
@@ -370,8 +374,8 @@ export class RealtimeClient {
     this.current = undefined;
     this.stopTimers();
     if (this.currentState === 'closed') return;
-    // A connection that barely lasted counts as a failed attempt, so a server that accepts and then drops is backed off from.
-    this.retries = Date.now() - connection.openedAt >= STABLE_MS ? 0 : this.retries + 1;
+    // After a connection that barely lasted the backoff keeps growing, so a server that accepts and then drops is backed off from.
+    if (Date.now() - connection.openedAt >= STABLE_MS) this.backoffStep = 0;
     this.setState('reconnecting', { reason: `connection lost: ${reason}` });
     void this.connectLoop(this.session, `connection lost: ${reason}`);
   }
@@ -592,7 +596,7 @@ export class RealtimeClient {
     }
     this.sleepers.clear();
     for (const room of [...this.rooms.keys()]) this.forgetRoom(room);
-    this.retries = this.renewalFailures = this.pausedUntil = 0;
+    this.failedAttempts = this.backoffStep = this.renewalFailures = this.pausedUntil = 0;
     const failure = error ?? closedError();
     for (const waiter of this.readyWaiters) waiter.reject(failure);
     this.readyWaiters.clear();

@@ -1,0 +1,279 @@
+/**
+ * The client against a scripted server on real sockets: the orders, losses
+ * and refusals the real backend produces only by chance, made to happen.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RealtimeError} from '../../../client/index.js';
+import { RealtimeClient, type RealtimeClientOptions, type StateChange } from '../../../client/index.js';
+import type { MessageFrame } from '../../../lambdas/core/protocol.js';
+import { roomMessage, ScriptedServer } from '../../support/scripted-server.js';
+
+/** An unsigned JWT: the scripted server does not verify, the client only reads `exp`. */
+function fakeToken(claims: Record<string, unknown> = {}): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'HS256' })}.${part({ sub: 'tester', exp: Math.floor(Date.now() / 1000) + 3600, ...claims })}.signature`;
+}
+
+let server: ScriptedServer;
+let client: RealtimeClient;
+let delivered: MessageFrame[];
+let states: StateChange[];
+let errors: RealtimeError[];
+
+function start(options: Partial<RealtimeClientOptions> = {}): RealtimeClient {
+  client = new RealtimeClient({
+    url: server.url,
+    getToken: () => fakeToken(),
+    reconnect: { baseMs: 50, capMs: 200 },
+    gapWaitMs: 200,
+    ...options,
+  });
+  client.on('message', (message) => delivered.push(message));
+  client.on('state', (change) => states.push(change));
+  client.on('error', (error) => errors.push(error));
+  return client;
+}
+
+/** Connects and joins `room` at `lastSeq` on the scripted server's first connection. */
+async function joinedClient(room: string, lastSeq = 0, options: Partial<RealtimeClientOptions> = {}) {
+  start(options);
+  await client.connect();
+  const connection = await server.connection(0);
+  const joined = client.join(room);
+  await connection.acceptJoin(room, lastSeq);
+  await joined;
+  return connection;
+}
+
+const seqs = () => delivered.map((message) => message.seq);
+
+beforeEach(async () => {
+  server = await ScriptedServer.start();
+  delivered = [];
+  states = [];
+  errors = [];
+});
+afterEach(async () => {
+  client.close();
+  await server.stop();
+});
+
+describe('RealtimeClient ordering', () => {
+  it('holds a message that arrives ahead of a missing seq and delivers both in order when the missing one comes', async () => {
+    const connection = await joinedClient('r', 1);
+
+    connection.send(roomMessage('r', 3));
+    connection.send(roomMessage('r', 2));
+
+    await vi.waitFor(() => expect(seqs()).toEqual([2, 3]));
+    expect(connection.received.filter((frame) => frame.action === 'history')).toEqual([]);
+  });
+
+  it('reads a gap that does not fill by itself from history, then delivers what waited', async () => {
+    const connection = await joinedClient('r', 1);
+
+    connection.send(roomMessage('r', 4));
+    const request = await connection.next('history');
+    expect(request).toEqual({ action: 'history', room: 'r', afterSeq: 1 });
+    connection.send({ type: 'history', room: 'r', messages: [roomMessage('r', 2), roomMessage('r', 3), roomMessage('r', 4)] });
+    const more = await connection.next('history');
+    expect(more).toEqual({ action: 'history', room: 'r', afterSeq: 4 });
+    connection.send({ type: 'history', room: 'r', messages: [] });
+
+    await vi.waitFor(() => expect(seqs()).toEqual([2, 3, 4]));
+  });
+
+  it('skips a seq that history does not have, and still delivers it once should it turn up late', async () => {
+    const connection = await joinedClient('r', 0);
+
+    connection.send(roomMessage('r', 2));
+    await connection.next('history');
+    connection.send({ type: 'history', room: 'r', messages: [roomMessage('r', 2)] });
+    await connection.next('history');
+    connection.send({ type: 'history', room: 'r', messages: [] });
+    await vi.waitFor(() => expect(seqs()).toEqual([2]));
+
+    connection.send(roomMessage('r', 1));
+    connection.send(roomMessage('r', 1));
+    connection.send(roomMessage('r', 3));
+    await vi.waitFor(() => expect(seqs()).toEqual([2, 1, 3]));
+  });
+
+  it('delivers a message sent twice only once', async () => {
+    const connection = await joinedClient('r', 0);
+    for (const seq of [1, 1, 2, 1, 2]) connection.send(roomMessage('r', seq));
+    connection.send(roomMessage('r', 3));
+    await vi.waitFor(() => expect(seqs()).toEqual([1, 2, 3]));
+  });
+
+  it("moves past its own send's seq without fetching it, so a later message is not held up", async () => {
+    const connection = await joinedClient('r', 0);
+
+    const sent = client.send('r', 'mine');
+    const frame = await connection.next('sendMessage');
+    connection.send(roomMessage('r', 2)); // someone else's, numbered after mine
+    connection.send({ type: 'ack', clientMsgId: frame.clientMsgId, id: 'r-1', seq: 1 });
+    await sent;
+
+    await vi.waitFor(() => expect(seqs()).toEqual([2]));
+    expect(connection.received.filter((candidate) => candidate.action === 'history')).toEqual([]);
+  });
+});
+
+describe('RealtimeClient sends', () => {
+  it('resends a send whose ack was lost with the connection, with the same clientMsgId, and resolves with the ack', async () => {
+    const first = await joinedClient('r', 0);
+    const sent = client.send('r', { text: 'hello' });
+    const original = await first.next('sendMessage');
+    first.drop();
+
+    const second = await server.connection(1);
+    await second.acceptJoin('r', 1);
+    const resent = await second.next('sendMessage');
+    expect(resent).toEqual(original);
+    second.send({ type: 'ack', clientMsgId: resent.clientMsgId, id: 'm-1', seq: 1 });
+
+    expect(await sent).toEqual({ type: 'ack', clientMsgId: original.clientMsgId, id: 'm-1', seq: 1 });
+    expect(original.clientMsgId).toEqual(expect.any(String));
+  });
+
+  it('sends in order, one at a time, each after the previous ack', async () => {
+    const connection = await joinedClient('r', 0);
+    const acks = ['a', 'b', 'c'].map((text) => client.send('r', text));
+
+    for (let seq = 1; seq <= 3; seq += 1) {
+      const frame = await connection.next('sendMessage');
+      expect(connection.received.filter((candidate) => candidate.action === 'sendMessage')).toHaveLength(seq);
+      connection.send({ type: 'ack', clientMsgId: frame.clientMsgId, id: `id-${seq}`, seq });
+    }
+
+    expect((await Promise.all(acks)).map((ack) => ack.seq)).toEqual([1, 2, 3]);
+    expect(connection.received.filter((frame) => frame.action === 'sendMessage').map((frame) => frame.data)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('waits retryAfterMs after RATE_LIMITED, then sends the same frame again', async () => {
+    const connection = await joinedClient('r', 0);
+    const sent = client.send('r', 'patient');
+    const first = await connection.next('sendMessage');
+    const refusedAt = Date.now();
+    connection.send({ type: 'error', code: 'RATE_LIMITED', message: 'slow down', requestId: 'q', action: 'sendMessage', room: 'r', clientMsgId: first.clientMsgId, retryAfterMs: 300 });
+
+    const again = await connection.next('sendMessage');
+    expect(Date.now() - refusedAt).toBeGreaterThanOrEqual(290);
+    expect(again).toEqual(first);
+    connection.send({ type: 'ack', clientMsgId: first.clientMsgId, id: 'x', seq: 1 });
+    await expect(sent).resolves.toMatchObject({ seq: 1 });
+  });
+
+  it('settles each of several requests in flight with its own reply, whatever order the replies come in', async () => {
+    const connection = await joinedClient('r', 0);
+    const [members, history] = [client.members('r'), client.history('r', 0)];
+    await connection.next('members');
+    await connection.next('history');
+
+    connection.send({ type: 'history', room: 'r', messages: [] });
+    connection.send({ type: 'error', code: 'FORBIDDEN', message: 'no', requestId: 'q', action: 'members', room: 'r' });
+
+    await expect(history).resolves.toEqual([]);
+    await expect(members).rejects.toMatchObject({ code: 'FORBIDDEN', room: 'r' });
+  });
+
+  it('sends a request refused with reconnect: true again on a new connection instead of failing it', async () => {
+    const first = await joinedClient('r', 0);
+    const members = client.members('r');
+    await first.next('members');
+    first.send({ type: 'error', code: 'FORBIDDEN', message: 'this connection is not registered', requestId: 'q', action: 'members', room: 'r', reconnect: true });
+
+    const second = await server.connection(1);
+    await second.acceptJoin('r', 0);
+    await second.next('members');
+    second.send({ type: 'members', room: 'r', members: [{ userId: 'tester', name: 'T', connections: 1 }] });
+
+    await expect(members).resolves.toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('RealtimeClient connection', () => {
+  it('replaces a connection whose pong does not come', async () => {
+    const first = await joinedClient('r', 0, { heartbeat: { intervalMs: 100, timeoutMs: 100 } });
+    await first.next('ping'); // never answered
+
+    const second = await server.connection(1);
+    await second.acceptJoin('r', 0);
+    await vi.waitFor(() => expect(client.state).toBe('open'));
+    expect(states.find((change) => change.state === 'reconnecting')?.reason).toMatch(/no pong/);
+    await first.closed;
+  });
+
+  it('rejoins every room after a reconnect, and starts a room again when its counter went back', async () => {
+    const first = await joinedClient('r', 0);
+    first.send(roomMessage('r', 1));
+    first.send(roomMessage('r', 2));
+    await vi.waitFor(() => expect(seqs()).toEqual([1, 2]));
+    first.drop();
+
+    // A fresh backend: the room's counter stands at 1, below the 2 this client saw.
+    const second = await server.connection(1);
+    await second.acceptJoin('r', 1);
+    expect(await second.next('history')).toEqual({ action: 'history', room: 'r', afterSeq: 0 });
+    second.send({ type: 'history', room: 'r', messages: [{ ...roomMessage('r', 1, 'after restart'), id: 'new-1' }] });
+    await second.next('history');
+    second.send({ type: 'history', room: 'r', messages: [] });
+
+    await vi.waitFor(() => expect(delivered.map((message) => message.data)).toEqual(['m1', 'm2', 'after restart']));
+  });
+
+  it('takes a fresh token for every attempt', async () => {
+    let issued = 0;
+    start({ getToken: () => fakeToken({ n: (issued += 1) }) });
+    await client.connect();
+    (await server.connection(0)).drop();
+    const second = await server.connection(1);
+    expect(issued).toBe(2);
+    expect(JSON.parse(Buffer.from(second.token.split('.')[1] ?? '', 'base64url').toString())).toMatchObject({ n: 2 });
+  });
+
+  it('keeps backing off from refusals it may outlive, saying why in the state', async () => {
+    server.refuse(500, 429);
+    start();
+    await client.connect();
+    const reconnects = states.filter((change) => change.state === 'reconnecting');
+    expect(reconnects.map((change) => change.reason)).toEqual([
+      expect.stringMatching(/HTTP 500/),
+      expect.stringMatching(/HTTP 429/),
+    ]);
+  });
+
+  it('stops at a 401 and reports it', async () => {
+    server.refuse(401);
+    start();
+    await expect(client.connect()).rejects.toMatchObject({ code: 'HANDSHAKE_REFUSED', status: 401 });
+    expect(client.state).toBe('closed');
+    expect(errors.map((error) => error.code)).toEqual(['HANDSHAKE_REFUSED']);
+  });
+
+  it('reports a failure of API Gateway itself (a frame without a type) as an INTERNAL error', async () => {
+    const connection = await joinedClient('r', 0);
+    connection.send({ message: 'Internal server error', connectionId: 'c', requestId: 'req-9' });
+    await vi.waitFor(() => expect(errors).toEqual([expect.objectContaining({ code: 'INTERNAL', requestId: 'req-9' })]));
+  });
+
+  it('answers calls made while closed with CLOSED, and bad input with BAD_REQUEST, without sending anything', async () => {
+    start();
+    await expect(client.join('r')).rejects.toMatchObject({ code: 'CLOSED' });
+    await client.connect();
+    await expect(client.join('has space')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.send('r', undefined)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.send('r', 1, { clientMsgId: '' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.sendTo('', 1)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.history('r', -1)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.send('r', 'é'.repeat(8_192))).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(client.leave('never-joined')).rejects.toMatchObject({ code: 'NOT_IN_ROOM' });
+    expect((await server.connection(0)).received).toEqual([]);
+  });
+
+  it('refuses a URL that is not ws:// or wss://', () => {
+    expect(() => new RealtimeClient({ url: 'http://example.com', getToken: () => 't' })).toThrow(/ws:\/\/ or wss:\/\//);
+  });
+});
