@@ -30,6 +30,17 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          env: { ...quietLogs },
+          // Each file starts its own local stack (DynamoDB Local, gateway) and, for the page, Chromium.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          expect: { poll: { timeout: 15_000, interval: 100 } },
+        },
+      },
+      {
+        test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           env: { ...quietLogs, TABLE_NAME: 'unit-tests' },

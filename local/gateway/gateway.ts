@@ -48,6 +48,11 @@ export interface LocalGatewayOptions {
   readonly routes?: readonly RouteDefinition[];
   /** One line per notable event (connections, refusals, handler failures). */
   readonly log?: (line: string) => void;
+  /**
+   * Serves HTTP requests that are neither Management API nor admin API
+   * (`npm start` serves the demo page here); resolves false to answer 404.
+   */
+  readonly serveOtherHttp?: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -394,6 +399,7 @@ export class LocalGateway {
       await this.serveAdmin(request, response, url);
       return;
     }
+    if ((await this.options.serveOtherHttp?.(request, response, url)) === true) return;
     sendJson(response, 404, { message: 'Not Found' });
   }
 
