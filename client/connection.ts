@@ -6,7 +6,7 @@
  */
 import type { ServerFrame } from '../lambdas/core/protocol.js';
 import { replyKey, type OutgoingFrame } from './reply-keys.js';
-import { tokenExpiresAt } from './token.js';
+import { readTokenClaims } from './token.js';
 import { closeNow, onHandshakeRefused, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
 
 /** The connection ended while a request on it waited for its reply. */
@@ -66,6 +66,8 @@ export class Connection {
   readonly openedAt = Date.now();
   /** The token's `exp` (epoch ms): the server refuses frames after it. */
   readonly tokenExpiresAt: number | undefined;
+  /** The token's `sub`: who the server knows this connection as. */
+  readonly userId: string | undefined;
   /** When the last frame arrived (epoch ms): any frame shows the connection is alive. */
   lastReceivedAt = Date.now();
   private readonly waiters = new Map<string, Waiter>();
@@ -77,7 +79,9 @@ export class Connection {
     token: string,
     private readonly events: ConnectionEvents,
   ) {
-    this.tokenExpiresAt = tokenExpiresAt(token);
+    const claims = readTokenClaims(token);
+    this.tokenExpiresAt = claims.expiresAt;
+    this.userId = claims.userId;
     socket.onmessage = (event) => this.receive(event.data);
     socket.onerror = () => undefined; // a close event follows with the code
     socket.onclose = (event) => this.end(`closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);

@@ -23,7 +23,7 @@ export interface RealtimeClientOptions {
   readonly requestTimeoutMs?: number;
   /** Attempts per request for timeouts and INTERNAL errors. Default 3. */
   readonly maxRequestAttempts?: number;
-  /** How long a handshake may take. Default 15000 ms. */
+  /** How long getToken, and then the handshake, may each take. Default 15000 ms. */
   readonly connectTimeoutMs?: number;
   /**
    * The connection is replaced this long before the token's `exp` (at most a
@@ -35,6 +35,8 @@ export interface RealtimeClientOptions {
   readonly maxConnectionMs?: number;
   /** How long a room message ahead of a missing `seq` waits before the gap is read from history. Default 1000 ms. */
   readonly gapWaitMs?: number;
+  /** typing() sends at most once per this long per room. Default 2000 ms. */
+  readonly typingIntervalMs?: number;
   /**
    * A WHATWG-compatible WebSocket class. Default: the browser's; in Node the
    * `ws` package (it reports a refused handshake's status), else Node's global one.
@@ -71,6 +73,7 @@ export function resolveOptions(options: RealtimeClientOptions): ResolvedOptions 
     renewBeforeMs: options.renewBeforeMs ?? 60_000,
     maxConnectionMs: options.maxConnectionMs ?? 7_200_000,
     gapWaitMs: options.gapWaitMs ?? 1_000,
+    typingIntervalMs: options.typingIntervalMs ?? 2_000,
     WebSocket: options.WebSocket,
   };
 }

@@ -69,6 +69,8 @@ interface Room {
   /** Connections the room was joined on (a renewal briefly has two). */
   readonly joinedOn: WeakSet<Connection>;
   lastJoined: JoinedFrame | undefined;
+  /** When `typing` was last sent for this room (epoch ms). */
+  typingSentAt: number;
 }
 
 /** A connection that lasted this long resets the backoff; a shorter one lets it keep growing. */
@@ -89,6 +91,8 @@ export class RealtimeClient {
   private currentState: ConnectionState = 'closed';
   /** The connection in use: joined to every room, carrying every request. */
   private current: Connection | undefined;
+  /** Replaced connections finishing their last requests. */
+  private readonly retiring = new Set<Connection>();
   /** Bumped by close(): work begun before it sees the change and stops. */
   private session = 0;
   private readonly readyWaiters = new Set<{ resolve(connection: Connection): void; reject(error: Error): void }>();
@@ -101,6 +105,8 @@ export class RealtimeClient {
   private renewalFailures = 0;
   /** Until when the server asked this connection to stop sending (RATE_LIMITED). */
   private pausedUntil = 0;
+  /** The room of the send awaiting its `ack` (the outbox sends one at a time). */
+  private sendingTo: string | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private renewalTimer: ReturnType<typeof setTimeout> | undefined;
   private webSocketClass: WebSocketConstructor | undefined;
@@ -233,11 +239,18 @@ export class RealtimeClient {
     return (reply as ServerFrameOf<'history'>).messages;
   }
 
-  /** Tells the others in a joined room that you are typing. Best effort: nothing is sent while disconnected. */
+  /**
+   * Tells the others in a joined room that you are typing. Call it on every
+   * keystroke: it sends at most once per `typingIntervalMs` per room, so
+   * typing never spends the connection's rate limit. Best effort: nothing is
+   * sent while disconnected.
+   */
   typing(room: string): void {
     const connection = this.current;
-    if (this.currentState !== 'open' || connection === undefined || Date.now() < this.pausedUntil) return;
-    if (this.rooms.get(room)?.joinedOn.has(connection) !== true) return;
+    const state = this.rooms.get(room);
+    if (this.currentState !== 'open' || connection === undefined || state === undefined || Date.now() < this.pausedUntil) return;
+    if (!state.joinedOn.has(connection) || Date.now() - state.typingSentAt < this.options.typingIntervalMs) return;
+    state.typingSentAt = Date.now();
     connection.send({ action: 'typing', room });
   }
 
@@ -293,7 +306,7 @@ export class RealtimeClient {
   private async openConnection(session: number): Promise<Connection> {
     let token: string;
     try {
-      token = await this.options.getToken();
+      token = await this.withinConnectTimeout(Promise.resolve(this.options.getToken()), 'getToken');
     } catch (error) {
       throw new Error(`getToken failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
@@ -313,6 +326,16 @@ export class RealtimeClient {
     return connection;
   }
 
+  /** A token source that never answers fails the attempt, which is then retried, rather than stalling the client. */
+  private withinConnectTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+    const { connectTimeoutMs } = this.options;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
   /**
    * Makes a freshly opened connection the current one: every room is joined
    * on it first, so nothing is sent to a room before its `joined`. With
@@ -327,12 +350,16 @@ export class RealtimeClient {
     }
     const previous = this.current;
     this.current = connection;
+    this.retiring.delete(connection);
     this.failedAttempts = 0;
     this.startTimers(connection, session);
     this.setState('open');
     for (const waiter of this.readyWaiters) waiter.resolve(connection);
     this.readyWaiters.clear();
-    if (previous !== undefined && previous !== connection) previous.closeWhenIdle(HANDOVER_GRACE_MS, 'replaced by a renewed connection');
+    if (previous !== undefined && previous !== connection) {
+      this.retiring.add(previous);
+      previous.closeWhenIdle(HANDOVER_GRACE_MS, 'replaced by a renewed connection');
+    }
   }
 
   private async rejoin(connection: Connection, room: string, continuous: boolean): Promise<void> {
@@ -370,6 +397,7 @@ export class RealtimeClient {
   }
 
   private connectionEnded(connection: Connection, reason: string): void {
+    this.retiring.delete(connection);
     if (connection !== this.current) return; // replaced, or never adopted
     this.current = undefined;
     this.stopTimers();
@@ -497,11 +525,18 @@ export class RealtimeClient {
     const session = this.session;
     return this.queues.run('outbox', async () => {
       // A join (or leave) of the room still under way goes first.
-      if (frame.room !== undefined) await this.queues.settled(`room:${frame.room}`);
-      const { reply } = await this.perform(frame, session);
-      const ack = reply as AckFrame;
-      if (frame.room !== undefined && ack.seq !== undefined) this.rooms.get(frame.room)?.sequencer.sent(ack.seq, ack.id);
-      return ack;
+      const room = frame.room;
+      if (room === undefined) return (await this.perform(frame, session)).reply as AckFrame;
+      await this.queues.settled(`room:${room}`);
+      this.sendingTo = room;
+      try {
+        const ack = (await this.perform(frame, session)).reply as AckFrame;
+        if (ack.seq !== undefined) this.rooms.get(room)?.sequencer.sent(ack.seq, ack.id);
+        return ack;
+      } finally {
+        this.sendingTo = undefined;
+        this.rooms.get(room)?.sequencer.release();
+      }
     });
   }
 
@@ -564,11 +599,12 @@ export class RealtimeClient {
         deliver: (message) => this.events.emit('message', message),
         fetchHistory: (after) => this.history(room, after),
         ownSendsSettled: () => this.queues.settled('outbox'),
+        holdsBack: (message) => this.sendingTo === room && message.from.userId === this.current?.userId,
         gapWaitMs: this.options.gapWaitMs,
       },
       afterSeq,
     );
-    return { sequencer, joinedOn: new WeakSet(), lastJoined: undefined };
+    return { sequencer, joinedOn: new WeakSet(), lastJoined: undefined, typingSentAt: 0 };
   }
 
   private forgetRoom(room: string): void {
@@ -601,6 +637,7 @@ export class RealtimeClient {
     for (const waiter of this.readyWaiters) waiter.reject(failure);
     this.readyWaiters.clear();
     connection?.close(1000, reason);
+    for (const retiring of [...this.retiring]) retiring.close(1000, reason);
     this.setState('closed', { reason });
     if (error !== undefined) this.events.emit('error', error);
   }

@@ -23,6 +23,12 @@ export interface SequencerHooks {
   fetchHistory(afterSeq: number): Promise<readonly MessageFrame[]>;
   /** Resolves when the client's sends under way have their `ack`s, so history does not hand back its own messages. */
   ownSendsSettled(): Promise<void>;
+  /**
+   * True for a message that may be the client's own send whose `ack` has not
+   * come yet (a renewal's second connection can receive it first): it waits
+   * until release() so that sent() can claim it.
+   */
+  holdsBack(message: MessageFrame): boolean;
   /** How long a message ahead of a missing `seq` waits before the gap is fetched. */
   readonly gapWaitMs: number;
 }
@@ -110,6 +116,13 @@ export class RoomSequencer {
     this.drain();
   }
 
+  /** The send that held messages back has settled: deliver what waited. */
+  release(): void {
+    if (this.stopped) return;
+    this.drain();
+    this.watchForGap();
+  }
+
   /** The room was left: nothing more is delivered or fetched. */
   stop(): void {
     this.stopped = true;
@@ -137,6 +150,7 @@ export class RoomSequencer {
     if (this.position === undefined) return;
     for (let next = this.position + 1; this.ahead.has(next) || this.own.has(next); next = this.position + 1) {
       const message = this.ahead.get(next);
+      if (message !== undefined && !this.own.has(next) && this.heldBack(message)) break;
       this.ahead.delete(next);
       this.own.delete(next);
       this.position = next;
@@ -145,11 +159,15 @@ export class RoomSequencer {
     if (this.ahead.size === 0) this.clearGapTimer();
   }
 
-  /** Moves the position up to `seq`, delivering what is held and skipping what is missing. */
-  private advanceTo(seq: number): void {
-    if (this.position === undefined) return;
+  /**
+   * Moves the position up to `seq`, delivering what is held and skipping what
+   * is missing; false when it stopped early at a message held back.
+   */
+  private advanceTo(seq: number): boolean {
+    if (this.position === undefined) return false;
     for (let next = this.position + 1; next <= seq; next += 1) {
       const message = this.ahead.get(next);
+      if (message !== undefined && !this.own.has(next) && this.heldBack(message)) return false;
       if (message !== undefined) {
         this.ahead.delete(next);
         this.deliver(message);
@@ -159,6 +177,11 @@ export class RoomSequencer {
       this.position = next;
     }
     this.drain();
+    return true;
+  }
+
+  private heldBack(message: MessageFrame): boolean {
+    return !this.delivered.has(message.id) && this.hooks.holdsBack(message);
   }
 
   private rememberSkipped(seq: number): void {
@@ -204,7 +227,8 @@ export class RoomSequencer {
         if (last === undefined) break;
         for (const message of fresh) if (!this.ahead.has(message.seq) && !this.own.has(message.seq)) this.ahead.set(message.seq, message);
         // History lists every stored message in order, so a `seq` missing below its last entry was never stored.
-        this.advanceTo(last.seq);
+        // Stopped at a message held back: release() picks up from there.
+        if (!this.advanceTo(last.seq)) return;
       }
       // Nothing more is stored: what is still missing below a held message never will be.
       const highest = Math.max(...this.ahead.keys());

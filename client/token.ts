@@ -1,18 +1,30 @@
+/** The claims the client reads from its token. */
+export interface TokenClaims {
+  /** `exp` as epoch milliseconds. */
+  readonly expiresAt?: number;
+  /** `sub`: the user id the server will know the connection by. */
+  readonly userId?: string;
+}
+
 /**
- * The token's `exp` as epoch milliseconds, read without verifying it (the
- * server verifies; the client only needs to know when to renew), or
- * undefined when the token is not a JWT or has no `exp`.
+ * What the token says about itself, read without verifying it (the server
+ * verifies; the client only needs to know when to renew and who it is).
+ * Empty for a token that is not a JWT.
  */
-export function tokenExpiresAt(token: string): number | undefined {
+export function readTokenClaims(token: string): TokenClaims {
   const payload = token.split('.')[1];
-  if (payload === undefined || payload === '') return undefined;
+  if (payload === undefined || payload === '') return {};
   try {
     const base64 = payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '=');
     const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
     const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    const exp = typeof claims === 'object' && claims !== null ? (claims as { exp?: unknown }).exp : undefined;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+    if (typeof claims !== 'object' || claims === null) return {};
+    const { exp, sub } = claims as { exp?: unknown; sub?: unknown };
+    return {
+      ...(typeof exp === 'number' && Number.isFinite(exp) ? { expiresAt: exp * 1000 } : {}),
+      ...(typeof sub === 'string' ? { userId: sub } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }

@@ -33,9 +33,8 @@ export function messageRoute<A extends ClientAction>(
   return (event, context) =>
     withRequestLogging(event, context, async () => {
       const { connectionId, requestId } = event.requestContext;
-      const body = readJson(event);
       // Read before admission, so that even a refusal names the request it answers.
-      const ref = body.ok ? requestRefOf(body.value) : {};
+      const body = readJson(event);
       try {
         const connection = await admitFrame({ connectionId, requestId }, action);
         if (!body.ok) throw notJson();
@@ -44,7 +43,7 @@ export function messageRoute<A extends ClientAction>(
         const reply = await run(connection, parsed.data as ClientFrame<A>);
         return reply === undefined ? { statusCode: 200 } : frameResult(reply);
       } catch (error) {
-        return errorResult(error, requestId, action, ref);
+        return errorResult(error, requestId, action, body.ok ? requestRefOf(body.value) : {});
       }
     });
 }

@@ -153,6 +153,7 @@ describe('DynamoDB throttling', () => {
       message: expect.stringMatching(/internal error/),
       requestId: expect.any(String),
       action: 'joinRoom',
+      room: 'throttled-room',
     });
     expect(await getItem(keys.membership('throttled-room', conn.connectionId))).toBeUndefined();
   });

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { browserBundleOptions, bundle, pageBundleOptions } from '../../../client/build.js';
+import type * as Sdk from '../../../client/index.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -37,7 +38,7 @@ describe('<package>/client', () => {
   it('resolves through package.json exports to the built module', async () => {
     const resolved = require.resolve('serverless-realtime/client');
     expect(resolved).toBe(`${root}dist/client/index.js`);
-    const sdk = (await import(pathToFileURL(resolved).href)) as typeof import('../../../client/index.js');
+    const sdk = (await import(pathToFileURL(resolved).href)) as typeof Sdk;
     expect(typeof sdk.RealtimeClient).toBe('function');
     expect(new sdk.RealtimeError('TIMEOUT', 'x').code).toBe('TIMEOUT');
   });

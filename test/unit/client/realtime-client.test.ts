@@ -118,6 +118,21 @@ describe('RealtimeClient ordering', () => {
     await vi.waitFor(() => expect(seqs()).toEqual([2]));
     expect(connection.received.filter((candidate) => candidate.action === 'history')).toEqual([]);
   });
+
+  it('does not hand the client its own message when a copy comes before the ack (a renewal overlaps two connections)', async () => {
+    const connection = await joinedClient('r', 0);
+    const sent = client.send('r', 'mine');
+    const frame = await connection.next('sendMessage');
+
+    connection.send({ ...roomMessage('r', 1, 'mine'), id: 'mine-1', from: { userId: 'tester', name: 'Tester' } });
+    connection.send(roomMessage('r', 2, 'theirs'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seqs()).toEqual([]);
+    connection.send({ type: 'ack', clientMsgId: frame.clientMsgId, id: 'mine-1', seq: 1 });
+    await sent;
+
+    await vi.waitFor(() => expect(delivered.map((message) => message.data)).toEqual(['theirs']));
+  });
 });
 
 describe('RealtimeClient sends', () => {
@@ -251,6 +266,24 @@ describe('RealtimeClient connection', () => {
     await expect(client.connect()).rejects.toMatchObject({ code: 'HANDSHAKE_REFUSED', status: 401 });
     expect(client.state).toBe('closed');
     expect(errors.map((error) => error.code)).toEqual(['HANDSHAKE_REFUSED']);
+  });
+
+  it('sends typing at most once per typingIntervalMs per room, however often it is called', async () => {
+    const connection = await joinedClient('r', 0, { typingIntervalMs: 150 });
+    for (let i = 0; i < 10; i += 1) client.typing('r');
+    client.typing('not-joined');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    client.typing('r');
+    await vi.waitFor(() => expect(connection.received.filter((frame) => frame.action === 'typing')).toHaveLength(2));
+    expect(connection.received.filter((frame) => frame.action === 'typing').map((frame) => frame.room)).toEqual(['r', 'r']);
+  });
+
+  it('gives up on a getToken that never answers and tries again, rather than stalling', async () => {
+    let calls = 0;
+    start({ connectTimeoutMs: 100, getToken: () => (++calls === 1 ? new Promise<string>(() => undefined) : fakeToken()) });
+    await client.connect();
+    expect(calls).toBe(2);
+    expect(states.find((change) => change.state === 'reconnecting')?.reason).toMatch(/getToken took longer than 100 ms/);
   });
 
   it('reports a failure of API Gateway itself (a frame without a type) as an INTERNAL error', async () => {

@@ -23,6 +23,7 @@ function sequencerOver(stored: readonly number[], resumeAfter?: number) {
         return [...history.values()].filter((frame) => (frame.seq ?? 0) > afterSeq).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0)).slice(0, PAGE_SIZE);
       },
       ownSendsSettled: async () => undefined,
+      holdsBack: () => false,
       gapWaitMs: GAP_WAIT_MS,
     },
     resumeAfter,
