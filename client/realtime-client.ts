@@ -349,6 +349,10 @@ export class RealtimeClient {
       if (session !== this.session || !connection.isOpen) throw new ConnectionLost('the connection ended while rooms were joined again');
     }
     const previous = this.current;
+    if (continuous && previous === undefined) {
+      // The connection being renewed was lost on the way: what it missed is read from history.
+      for (const room of this.rooms.values()) room.sequencer.resync();
+    }
     this.current = connection;
     this.retiring.delete(connection);
     this.failedAttempts = 0;

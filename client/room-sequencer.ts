@@ -42,6 +42,10 @@ export class RoomSequencer {
   private readonly ahead = new Map<number, MessageFrame>();
   /** `seq`s ahead of the position taken by this client's own sends. */
   private readonly own = new Set<number>();
+  /** The highest `lastSeq` a `joined` reported: what catching up must reach. */
+  private expected = 0;
+  /** Catching up fell short of `expected` once: a message was numbered but not yet stored. */
+  private shortOnce = false;
   private readonly skipped = new Set<number>();
   private readonly delivered = new RecentIds();
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
@@ -72,6 +76,7 @@ export class RoomSequencer {
     if (this.stopped) return;
     const remembered = this.position ?? this.resumeAfter;
     this.resumeAfter = undefined;
+    this.expected = Math.max(this.expected, lastSeq);
     if (remembered === undefined) {
       this.position = lastSeq;
     } else if (lastSeq < remembered) {
@@ -116,6 +121,11 @@ export class RoomSequencer {
     this.drain();
   }
 
+  /** Reads history after the position now, whether or not a gap is known (the connection it came on was lost). */
+  resync(): void {
+    if (!this.stopped && this.position !== undefined) void this.catchUp();
+  }
+
   /** The send that held messages back has settled: deliver what waited. */
   release(): void {
     if (this.stopped) return;
@@ -133,6 +143,8 @@ export class RoomSequencer {
   }
 
   private startOver(): void {
+    this.expected = 0;
+    this.shortOnce = false;
     this.generation += 1;
     this.fetching = false;
     this.fetchAgain = false;
@@ -184,6 +196,28 @@ export class RoomSequencer {
     return !this.delivered.has(message.id) && this.hooks.holdsBack(message);
   }
 
+  /**
+   * `joined` counted messages that history did not list. One may have been
+   * numbered but not yet stored when history was read (and posted to the
+   * connection that was lost): look once more a little later. What is still
+   * missing then was never stored, and is skipped.
+   */
+  private checkReached(generation: number): void {
+    if (this.position === undefined || this.position >= this.expected) {
+      this.shortOnce = false;
+      return;
+    }
+    if (!this.shortOnce) {
+      this.shortOnce = true;
+      setTimeout(() => {
+        if (generation === this.generation && !this.stopped) void this.catchUp();
+      }, this.hooks.gapWaitMs);
+      return;
+    }
+    this.shortOnce = false;
+    this.advanceTo(this.expected);
+  }
+
   private rememberSkipped(seq: number): void {
     this.skipped.add(seq);
     if (this.skipped.size > SKIPPED_CAPACITY) {
@@ -233,6 +267,7 @@ export class RoomSequencer {
       // Nothing more is stored: what is still missing below a held message never will be.
       const highest = Math.max(...this.ahead.keys());
       if (Number.isFinite(highest)) this.advanceTo(highest);
+      this.checkReached(generation);
     } catch {
       // The fetch failed (connection lost, refused): try again later; a rejoin also starts a fetch.
     } finally {

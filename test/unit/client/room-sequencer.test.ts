@@ -126,6 +126,24 @@ describe('RoomSequencer', () => {
     expect(room.fetches).toEqual([0, 1]);
   });
 
+  it('looks once more for a message the rejoin counted but history did not list yet, then skips it if it never comes', async () => {
+    const room = sequencerOver([1]);
+    room.sequencer.joined(1);
+    room.sequencer.joined(3); // a rejoin: the counter moved on by two
+    await vi.advanceTimersByTimeAsync(0);
+    expect(room.fetches).toEqual([1]);
+
+    room.history.set(2, message(2)); // stored just after the first look; 3 never will be
+    await vi.advanceTimersByTimeAsync(GAP_WAIT_MS);
+    expect(room.seqs()).toEqual([2]);
+    expect(room.sequencer.lastSeq).toBe(3);
+    await vi.advanceTimersByTimeAsync(GAP_WAIT_MS * 10);
+    expect(room.fetches).toEqual([1, 1, 2]);
+
+    room.sequencer.receive(message(3, 'late-3'));
+    expect(room.seqs()).toEqual([2, 3]); // late, but not lost
+  });
+
   it('delivers nothing after stop()', async () => {
     const room = sequencerOver([1, 2]);
     room.sequencer.joined(0);
