@@ -25,6 +25,8 @@ export class HandshakeFailed extends Error {
   constructor(
     readonly status: number | undefined,
     message: string,
+    /** The socket closed before it opened, without saying why: a refusal or an unreachable server, as browsers report both. */
+    readonly unexplained = false,
   ) {
     super(message);
   }
@@ -50,7 +52,11 @@ export interface OpenOptions {
   readonly WebSocket: WebSocketConstructor;
   readonly timeoutMs: number;
   readonly events: ConnectionEvents;
+  /** Aborting it abandons the handshake. */
+  readonly signal?: AbortSignal;
 }
+
+const ignore = (): void => undefined;
 
 interface Waiter {
   resolve(frame: ServerFrame): void;
@@ -66,6 +72,8 @@ export class Connection {
   readonly openedAt = Date.now();
   /** The token's `exp` (epoch ms): the server refuses frames after it. */
   readonly tokenExpiresAt: number | undefined;
+  /** The token's `iat` (epoch ms), when it has one. */
+  readonly tokenIssuedAt: number | undefined;
   /** The token's `sub`: who the server knows this connection as. */
   readonly userId: string | undefined;
   /** When the last frame arrived (epoch ms): any frame shows the connection is alive. */
@@ -73,6 +81,7 @@ export class Connection {
   private readonly waiters = new Map<string, Waiter>();
   private ended = false;
   private idleListeners: (() => void)[] = [];
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly socket: WebSocketLike,
@@ -81,9 +90,10 @@ export class Connection {
   ) {
     const claims = readTokenClaims(token);
     this.tokenExpiresAt = claims.expiresAt;
+    this.tokenIssuedAt = claims.issuedAt;
     this.userId = claims.userId;
     socket.onmessage = (event) => this.receive(event.data);
-    socket.onerror = () => undefined; // a close event follows with the code
+    socket.onerror = ignore; // a close event follows with the code
     socket.onclose = (event) => this.end(`closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`);
   }
 
@@ -100,25 +110,29 @@ export class Connection {
         return;
       }
       let status: number | undefined;
-      const fail = (message: string) => {
+      const fail = (message: string, unexplained = false) => {
         clearTimeout(timer);
-        socket.onopen = socket.onclose = socket.onerror = null;
+        options.signal?.removeEventListener('abort', cancel);
+        socket.onopen = socket.onclose = null;
+        // Not null: `ws` reports aborting a handshake as an error, and an error nobody listens to ends the process.
+        socket.onerror = ignore;
         closeNow(socket, 1000);
-        reject(new HandshakeFailed(status, message));
+        reject(new HandshakeFailed(status, message, unexplained));
       };
+      const cancel = () => fail('the client was closed');
+      options.signal?.addEventListener('abort', cancel, { once: true });
       const timer = setTimeout(() => fail(`no answer to the handshake within ${options.timeoutMs} ms`), options.timeoutMs);
       onHandshakeRefused(socket, (code) => (status = code));
       socket.onopen = () => {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', cancel);
         resolve(new Connection(socket, options.token, options.events));
       };
-      socket.onerror = () => undefined; // a close event follows
+      socket.onerror = ignore; // a close event follows
       socket.onclose = () =>
-        fail(
-          status === undefined
-            ? 'the handshake failed: refused by the server or the server could not be reached'
-            : `the server refused the handshake with HTTP ${status}`,
-        );
+        status === undefined
+          ? fail('the handshake failed: refused by the server or the server could not be reached', true)
+          : fail(`the server refused the handshake with HTTP ${status}`);
     });
   }
 
@@ -164,11 +178,8 @@ export class Connection {
   /** Closes once no request waits on it any more, or after `maxWaitMs`. */
   closeWhenIdle(maxWaitMs: number, reason: string): void {
     if (this.waiters.size === 0) return this.close(1000, reason);
-    const timer = setTimeout(() => this.close(1000, reason), maxWaitMs);
-    this.idleListeners.push(() => {
-      clearTimeout(timer);
-      this.close(1000, reason);
-    });
+    this.graceTimer = setTimeout(() => this.close(1000, reason), maxWaitMs);
+    this.idleListeners.push(() => this.close(1000, reason));
   }
 
   private receive(data: unknown): void {
@@ -218,7 +229,9 @@ export class Connection {
   private end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
-    this.socket.onmessage = this.socket.onclose = this.socket.onerror = null;
+    clearTimeout(this.graceTimer);
+    this.socket.onmessage = this.socket.onclose = null;
+    this.socket.onerror = ignore;
     for (const [key, waiter] of this.waiters) {
       clearTimeout(waiter.timer);
       waiter.reject(new ConnectionLost(`the connection ended (${reason}) before ${key} was answered`));

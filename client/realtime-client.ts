@@ -91,8 +91,14 @@ export class RealtimeClient {
   private currentState: ConnectionState = 'closed';
   /** The connection in use: joined to every room, carrying every request. */
   private current: Connection | undefined;
+  /** Opened connections not yet current: joining rooms, to replace a lost or an expiring one. */
+  private readonly opening = new Set<Connection>();
   /** Replaced connections finishing their last requests. */
   private readonly retiring = new Set<Connection>();
+  /** Aborted by close(): ends handshakes and token requests under way. */
+  private abort = new AbortController();
+  /** Who the server knows this client as (the token's `sub`). */
+  private userId: string | undefined;
   /** Bumped by close(): work begun before it sees the change and stops. */
   private session = 0;
   private readonly readyWaiters = new Set<{ resolve(connection: Connection): void; reject(error: Error): void }>();
@@ -158,8 +164,13 @@ export class RealtimeClient {
     const session = this.session;
     if (!this.rooms.has(room)) this.rooms.set(room, this.newRoom(room, options.afterSeq));
     return this.queues.run(`room:${room}`, async () => {
-      const state = this.rooms.get(room);
-      if (state === undefined) throw new RealtimeError('CLOSED', 'the client was closed', { action: 'joinRoom', room });
+      if (session !== this.session) throw closedError('joinRoom');
+      // Left (or refused) since this join was asked for: it starts the room afresh.
+      let state = this.rooms.get(room);
+      if (state === undefined) {
+        state = this.newRoom(room, options.afterSeq);
+        this.rooms.set(room, state);
+      }
       if (this.current !== undefined && state.joinedOn.has(this.current) && state.lastJoined !== undefined) {
         return state.lastJoined;
       }
@@ -181,8 +192,13 @@ export class RealtimeClient {
     }
     const session = this.session;
     return this.queues.run(`room:${room}`, async () => {
-      if (!this.rooms.has(room)) return;
+      const state = this.rooms.get(room);
+      if (state === undefined) return;
       this.forgetRoom(room);
+      // A connection being set up (or handed over) may have joined it already.
+      for (const other of [...this.opening, ...this.retiring]) {
+        if (state.joinedOn.has(other)) other.send({ action: 'leaveRoom', room });
+      }
       // Not connected: the next connection simply does not join it.
       if (this.currentState !== 'open') return;
       try {
@@ -318,22 +334,32 @@ export class RealtimeClient {
       WebSocket: this.webSocketClass,
       timeoutMs: this.options.connectTimeoutMs,
       events: this.connectionEvents,
+      signal: this.abort.signal,
     });
     if (session !== this.session) {
       connection.close(1000, 'the client was closed');
       throw new ConnectionLost('the client was closed');
     }
+    this.opening.add(connection);
+    this.userId = connection.userId ?? this.userId;
     return connection;
   }
 
   /** A token source that never answers fails the attempt, which is then retried, rather than stalling the client. */
   private withinConnectTimeout<T>(work: Promise<T>, what: string): Promise<T> {
     const { connectTimeoutMs } = this.options;
+    const { signal } = this.abort;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let cancel = (): void => undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`${what} took longer than ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      cancel = () => reject(new ConnectionLost('the client was closed'));
+      signal.addEventListener('abort', cancel, { once: true });
     });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([work, timeout]).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', cancel);
+    });
   }
 
   /**
@@ -345,16 +371,12 @@ export class RealtimeClient {
   private async adopt(connection: Connection, session: number, continuous: boolean): Promise<void> {
     const done = new Set<string>();
     for (let pending = [...this.rooms.keys()]; pending.length > 0; pending = [...this.rooms.keys()].filter((room) => !done.has(room))) {
-      await Promise.all(pending.map((room) => this.rejoin(connection, room, continuous).then(() => done.add(room))));
+      await Promise.all(pending.map((room) => this.rejoin(connection, room, continuous, session).then(() => done.add(room))));
       if (session !== this.session || !connection.isOpen) throw new ConnectionLost('the connection ended while rooms were joined again');
     }
     const previous = this.current;
-    if (continuous && previous === undefined) {
-      // The connection being renewed was lost on the way: what it missed is read from history.
-      for (const room of this.rooms.values()) room.sequencer.resync();
-    }
     this.current = connection;
-    this.retiring.delete(connection);
+    this.opening.delete(connection);
     this.failedAttempts = 0;
     this.startTimers(connection, session);
     this.setState('open');
@@ -364,12 +386,18 @@ export class RealtimeClient {
       this.retiring.add(previous);
       previous.closeWhenIdle(HANDOVER_GRACE_MS, 'replaced by a renewed connection');
     }
+    if (continuous) {
+      // Room frames on the new connection were not taken while it joined, nor on the old one
+      // after the switch: one history read per room finds any that fell between.
+      for (const room of this.rooms.values()) room.sequencer.resync();
+    }
   }
 
-  private async rejoin(connection: Connection, room: string, continuous: boolean): Promise<void> {
+  private async rejoin(connection: Connection, room: string, continuous: boolean, session: number): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       // A timeout or a lost connection propagates: this connection is no good.
       const reply = await connection.request(`joinRoom:${room}`, { action: 'joinRoom', room }, this.options.requestTimeoutMs);
+      if (session !== this.session) throw new ConnectionLost('the client was closed');
       if (reply.type === 'joined') return this.roomJoined(room, reply, connection, continuous);
       if (reply.type !== 'error') continue;
       if (reply.code === 'RATE_LIMITED') {
@@ -397,18 +425,19 @@ export class RealtimeClient {
     state.joinedOn.add(connection);
     state.lastJoined = frame;
     state.sequencer.joined(frame.lastSeq, continuous);
-    this.events.emit('joined', frame);
+    // A renewal changes nothing the application sees.
+    if (!continuous) this.events.emit('joined', frame);
   }
 
   private connectionEnded(connection: Connection, reason: string): void {
     this.retiring.delete(connection);
+    this.opening.delete(connection);
     if (connection !== this.current) return; // replaced, or never adopted
     this.current = undefined;
     this.stopTimers();
     if (this.currentState === 'closed') return;
     // After a connection that barely lasted the backoff keeps growing, so a server that accepts and then drops is backed off from.
     if (Date.now() - connection.openedAt >= STABLE_MS) this.backoffStep = 0;
-    this.setState('reconnecting', { reason: `connection lost: ${reason}` });
     void this.connectLoop(this.session, `connection lost: ${reason}`);
   }
 
@@ -442,7 +471,7 @@ export class RealtimeClient {
    * is missed and the room sees no one leave and come back.
    */
   private scheduleRenewal(connection: Connection, session: number): void {
-    const end = Math.min(connection.openedAt + this.options.maxConnectionMs, connection.tokenExpiresAt ?? Number.POSITIVE_INFINITY);
+    const end = Math.min(connection.openedAt + this.options.maxConnectionMs, tokenEnd(connection));
     const renewAt = end - Math.min(this.options.renewBeforeMs, (end - connection.openedAt) / 4);
     const delay = Math.min(Math.max(MIN_RENEWAL_DELAY_MS, renewAt - Date.now()), MAX_TIMER_MS);
     this.renewalTimer = setTimeout(() => void this.renew(session, connection), delay);
@@ -456,15 +485,12 @@ export class RealtimeClient {
       if (this.current !== old) throw new ConnectionLost('the connection ended before it could be renewed');
       await this.adopt(next, session, true);
       this.renewalFailures = 0;
-    } catch (error) {
+    } catch {
       next?.close(ABANDONED, 'renewal abandoned');
       if (session !== this.session || this.current !== old) return;
-      if (error instanceof HandshakeFailed && (error.status === 401 || error.status === 403)) {
-        const refused = new RealtimeError('HANDSHAKE_REFUSED', `the server refused the renewed token (HTTP ${error.status})`, { status: error.status });
-        this.events.emit('error', refused);
-      }
       // The current connection still works: try again shortly. Should it end
-      // first (its token expired), the ordinary reconnect takes over.
+      // first (its token expired), the ordinary reconnect takes over, and
+      // reports a token the server keeps refusing.
       const delay = Math.max(MIN_RENEWAL_DELAY_MS, backoffDelay(this.renewalFailures, this.options.reconnect));
       this.renewalFailures += 1;
       this.renewalTimer = setTimeout(() => void this.renew(session, old), delay);
@@ -564,8 +590,9 @@ export class RealtimeClient {
   };
 
   private receive(frame: ServerFrame, connection: Connection): void {
-    // While a renewal overlaps two connections, room frames come from the current one only.
-    const fromCurrent = this.current === undefined || connection === this.current;
+    // While a renewal overlaps two connections, room frames come from the current one only
+    // (or, while reconnecting, from the one being set up).
+    const fromCurrent = connection === this.current || (this.current === undefined && this.opening.has(connection));
     switch (frame.type) {
       case 'message':
         // Room messages too come from the current connection only: the other one
@@ -603,7 +630,7 @@ export class RealtimeClient {
         deliver: (message) => this.events.emit('message', message),
         fetchHistory: (after) => this.history(room, after),
         ownSendsSettled: () => this.queues.settled('outbox'),
-        holdsBack: (message) => this.sendingTo === room && message.from.userId === this.current?.userId,
+        holdsBack: (message) => this.sendingTo === room && (this.userId === undefined || message.from.userId === this.userId),
         gapWaitMs: this.options.gapWaitMs,
       },
       afterSeq,
@@ -640,8 +667,10 @@ export class RealtimeClient {
     const failure = error ?? closedError();
     for (const waiter of this.readyWaiters) waiter.reject(failure);
     this.readyWaiters.clear();
+    this.abort.abort();
+    this.abort = new AbortController();
     connection?.close(1000, reason);
-    for (const retiring of [...this.retiring]) retiring.close(1000, reason);
+    for (const other of [...this.opening, ...this.retiring]) other.close(1000, reason);
     this.setState('closed', { reason });
     if (error !== undefined) this.events.emit('error', error);
   }
@@ -681,6 +710,21 @@ interface EventTargetLike {
   removeEventListener(type: string, listener: () => void): void;
 }
 
+/**
+ * When the token expires, on this clock. The server accepted it, so it had
+ * not expired by the issuer's clock; a local clock that says otherwise is
+ * ahead, and the token's lifetime (exp − iat) counted from the handshake is
+ * used instead. The earlier of the two wins when both are known.
+ */
+function tokenEnd(connection: Connection): number {
+  const { tokenExpiresAt: expiresAt, tokenIssuedAt: issuedAt, openedAt } = connection;
+  if (expiresAt === undefined) return Number.POSITIVE_INFINITY;
+  const estimates: number[] = [];
+  if (expiresAt > openedAt) estimates.push(expiresAt);
+  if (issuedAt !== undefined && expiresAt > issuedAt) estimates.push(openedAt + (expiresAt - issuedAt));
+  return estimates.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...estimates);
+}
+
 function closedError(action?: string): RealtimeError {
   return new RealtimeError('CLOSED', 'the client is closed: call connect() first', action === undefined ? {} : { action });
 }
@@ -694,7 +738,7 @@ function refOf(frame: OutgoingFrame): { action: string; room?: string; clientMsg
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof HandshakeFailed && error.status === undefined) {
+  if (error instanceof HandshakeFailed && error.unexplained) {
     return `${error.message} (a browser does not tell a refused handshake from an unreachable server)`;
   }
   return error instanceof Error ? error.message : String(error);

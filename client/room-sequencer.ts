@@ -46,6 +46,7 @@ export class RoomSequencer {
   private expected = 0;
   /** Catching up fell short of `expected` once: a message was numbered but not yet stored. */
   private shortOnce = false;
+  private recheckTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly skipped = new Set<number>();
   private readonly delivered = new RecentIds();
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
@@ -138,6 +139,7 @@ export class RoomSequencer {
     this.stopped = true;
     this.generation += 1;
     this.clearGapTimer();
+    clearTimeout(this.recheckTimer);
     this.ahead.clear();
     this.own.clear();
   }
@@ -209,7 +211,7 @@ export class RoomSequencer {
     }
     if (!this.shortOnce) {
       this.shortOnce = true;
-      setTimeout(() => {
+      this.recheckTimer = setTimeout(() => {
         if (generation === this.generation && !this.stopped) void this.catchUp();
       }, this.hooks.gapWaitMs);
       return;

@@ -2,6 +2,8 @@
 export interface TokenClaims {
   /** `exp` as epoch milliseconds. */
   readonly expiresAt?: number;
+  /** `iat` as epoch milliseconds. */
+  readonly issuedAt?: number;
   /** `sub`: the user id the server will know the connection by. */
   readonly userId?: string;
 }
@@ -19,9 +21,10 @@ export function readTokenClaims(token: string): TokenClaims {
     const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
     const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
     if (typeof claims !== 'object' || claims === null) return {};
-    const { exp, sub } = claims as { exp?: unknown; sub?: unknown };
+    const { exp, iat, sub } = claims as { exp?: unknown; iat?: unknown; sub?: unknown };
     return {
       ...(typeof exp === 'number' && Number.isFinite(exp) ? { expiresAt: exp * 1000 } : {}),
+      ...(typeof iat === 'number' && Number.isFinite(iat) ? { issuedAt: iat * 1000 } : {}),
       ...(typeof sub === 'string' ? { userId: sub } : {}),
     };
   } catch {

@@ -24,6 +24,8 @@ interface RoomView {
 }
 
 const TYPING_SHOWN_MS = 3_000;
+/** Where private messages are listed; not a valid room name, so it cannot clash with one. */
+const DIRECT = '@direct';
 const LINES_KEPT = 300;
 
 function element<T extends HTMLElement>(id: string): T {
@@ -52,7 +54,8 @@ const ui = {
 };
 
 const params = new URLSearchParams(location.search);
-const serverUrl = params.get('url') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
+const givenUrl = params.get('url');
+const serverUrl = givenUrl ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
 const givenToken = params.get('token');
 
 let client: RealtimeClient | undefined;
@@ -91,6 +94,11 @@ function claimsOf(token: string): UserRef {
 async function connect(): Promise<void> {
   const name = ui.name.value.trim();
   if (givenToken === null && name === '') return;
+  if (givenToken === null && givenUrl !== null) {
+    // Development tokens are for this local stack only; never hand one to another server.
+    ui.notice.textContent = 'Add &token=<JWT> to the address: another server needs a token its issuer signed.';
+    return;
+  }
   ui.notice.textContent = '';
   let getToken: () => Promise<string>;
   if (givenToken !== null) {
@@ -148,7 +156,7 @@ async function connect(): Promise<void> {
   try {
     await created.connect();
     ui.who.textContent = me === undefined ? '' : `Signed in as ${me.name} (${me.userId})`;
-    for (const room of rooms.keys()) void join(room);
+    for (const room of rooms.keys()) if (room !== DIRECT) void join(room, false);
   } catch (error) {
     ui.notice.textContent = describe(error);
     disconnect();
@@ -177,10 +185,10 @@ function roomView(room: string): RoomView {
   return view;
 }
 
-async function join(room: string): Promise<void> {
+async function join(room: string, show = true): Promise<void> {
   if (client === undefined) return;
   roomView(room);
-  active = room;
+  if (show) active = room;
   render();
   try {
     await client.join(room);
@@ -190,8 +198,7 @@ async function join(room: string): Promise<void> {
 }
 
 function receive(message: MessageFrame): void {
-  const room = message.room ?? active;
-  if (room === undefined) return;
+  const room = message.room ?? DIRECT;
   const text = typeof message.data === 'object' && message.data !== null && 'text' in message.data ? String(message.data.text) : JSON.stringify(message.data);
   addLine(room, {
     kind: 'message',
@@ -216,7 +223,7 @@ function addLine(room: string, line: ChatLine): void {
 
 async function send(): Promise<void> {
   const text = ui.message.value.trim();
-  if (client === undefined || active === undefined || text === '') return;
+  if (client === undefined || active === undefined || active === DIRECT || text === '') return;
   ui.message.value = '';
   const line: ChatLine = { kind: 'message', text, from: me, sentAt: new Date().toISOString(), mine: true, status: 'pending' };
   addLine(active, line);
@@ -257,14 +264,14 @@ function render(): void {
   const connected = client !== undefined;
   ui.room.disabled = !connected;
   document.querySelector<HTMLButtonElement>('[data-testid="join"]')?.toggleAttribute('disabled', !connected);
-  ui.message.disabled = ui.send.disabled = !connected || active === undefined;
+  ui.message.disabled = ui.send.disabled = !connected || active === undefined || active === DIRECT;
 
   ui.rooms.replaceChildren(
     ...[...rooms.entries()].map(([room, view]) => {
       const item = document.createElement('li');
       const button = document.createElement('button');
       button.type = 'button';
-      button.textContent = room;
+      button.textContent = room === DIRECT ? 'Direct messages' : room;
       button.setAttribute('aria-current', String(room === active));
       if (view.unread > 0 && room !== active) {
         const badge = document.createElement('span');
@@ -283,7 +290,7 @@ function render(): void {
   );
 
   const view = active === undefined ? undefined : rooms.get(active);
-  ui.roomTitle.textContent = active === undefined ? 'Join a room to start' : `# ${active}`;
+  ui.roomTitle.textContent = active === undefined ? 'Join a room to start' : active === DIRECT ? 'Direct messages' : `# ${active}`;
   ui.roomTitle.classList.toggle('muted', active === undefined);
   if (view === undefined) {
     ui.members.replaceChildren();

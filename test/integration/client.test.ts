@@ -128,7 +128,8 @@ describe('RealtimeClient', () => {
     await sleep(300); // nothing more turns up
     expect(dataIn(fay.messages, 'drop-room')).toEqual(['before', 'missed 1', 'missed 2', 'missed 3', 'missed 4', 'missed 5']);
     expect(fay.messages.map((message) => message.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(states.map((change) => change.state)).toEqual(['reconnecting', 'reconnecting', 'open']);
+    expect(states.map((change) => change.state)).toEqual(['reconnecting', 'open']);
+    expect(states[0]).toMatchObject({ attempt: 1, retryInMs: expect.any(Number) });
     expect(states[0]?.reason).toMatch(/connection lost/);
     expect(await connectionIdsOf('fay')).not.toContain(faysConnection);
   });

@@ -2,6 +2,7 @@
  * The client against a scripted server on real sockets: the orders, losses
  * and refusals the real backend produces only by chance, made to happen.
  */
+import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RealtimeError} from '../../../client/index.js';
 import { RealtimeClient, type RealtimeClientOptions, type StateChange } from '../../../client/index.js';
@@ -306,6 +307,92 @@ describe('RealtimeClient connection', () => {
     expect((await server.connection(0)).received).toEqual([]);
   });
 
+  it('gives up on a handshake that never completes (a silent server) and retries, without crashing the process', async () => {
+    const silent = createServer(() => undefined); // accepts TCP, never answers the upgrade
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = silent.address() as { port: number };
+    start({ url: `ws://127.0.0.1:${port}`, connectTimeoutMs: 100, reconnect: { baseMs: 10, capMs: 20, maxAttempts: 2 } });
+
+    await expect(client.connect()).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+    expect(states.find((change) => change.state === 'reconnecting')?.reason).toMatch(/no answer to the handshake within 100 ms$/);
+    silent.close();
+  });
+
+  it('closes a connection still being set up when close() comes, and nothing from it reaches the next session', async () => {
+    const first = await joinedClient('r', 0);
+    first.drop();
+    const second = await server.connection(1);
+    await second.next('joinRoom'); // never answered
+    client.close();
+    await second.closed;
+
+    await client.connect();
+    const third = await server.connection(2);
+    const joined = client.join('r');
+    await third.acceptJoin('r', 5);
+    await joined;
+    expect(client.lastSeq('r')).toBe(5);
+  });
+
+  it('joins again after a join, a leave and a join in quick succession', async () => {
+    start();
+    await client.connect();
+    const connection = await server.connection(0);
+    const first = client.join('r');
+    const leaving = client.leave('r');
+    const again = client.join('r');
+    await connection.acceptJoin('r', 0);
+    await connection.next('leaveRoom');
+    connection.send({ type: 'left', room: 'r' });
+    await connection.acceptJoin('r', 0);
+    await expect(Promise.all([first, leaving, again])).resolves.toEqual([expect.objectContaining({ type: 'joined' }), undefined, expect.objectContaining({ type: 'joined' })]);
+  });
+
+  it('does not renew in a loop when the local clock is ahead of the issuer: it counts the token life from iat', async () => {
+    const issuerNow = Math.floor(Date.now() / 1000) - 20 * 60; // the issuer's clock is 20 minutes behind
+    start({ getToken: () => fakeToken({ iat: issuerNow, exp: issuerNow + 15 * 60 }) });
+    await client.connect();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(server.connections).toHaveLength(1);
+  });
+});
+
+describe('RealtimeClient renewal', () => {
+  /** A token that needs renewing about `lifetimeS` × 3/4 seconds in. */
+  const shortToken = (lifetimeS: number) => () => fakeToken({ iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + lifetimeS });
+
+  it('opens the next connection and joins every room on it before closing the old one, then reads each room from history once', async () => {
+    const first = await joinedClient('r', 0, { getToken: shortToken(2) });
+    const second = await server.connection(1);
+    expect(first.socket.readyState).toBe(1); // still open: make before break
+    await second.acceptJoin('r', 0);
+    await first.closed;
+    expect(await second.next('history')).toEqual({ action: 'history', room: 'r', afterSeq: 0 });
+    expect(states.map((change) => change.state)).toEqual(['connecting', 'open']);
+  });
+
+  it('leaves a room on the connection being set up as well as on the current one', async () => {
+    start({ getToken: shortToken(2) });
+    await client.connect();
+    const first = await server.connection(0);
+    for (const room of ['r', 'r2']) {
+      const joined = client.join(room);
+      await first.acceptJoin(room, 0);
+      await joined;
+    }
+    const second = await server.connection(1);
+    await second.acceptJoin('r', 0);
+    await second.next('joinRoom', (frame) => frame.room === 'r2'); // held: the renewal is not done
+
+    const leaving = client.leave('r');
+    await first.next('leaveRoom');
+    first.send({ type: 'left', room: 'r' });
+    await leaving;
+    expect(await second.next('leaveRoom')).toEqual({ action: 'leaveRoom', room: 'r' });
+  });
+});
+
+describe('RealtimeClient input', () => {
   it('refuses a URL that is not ws:// or wss://', () => {
     expect(() => new RealtimeClient({ url: 'http://example.com', getToken: () => 't' })).toThrow(/ws:\/\/ or wss:\/\//);
   });
