@@ -136,6 +136,21 @@ export class Connection {
     });
   }
 
+  /**
+   * When the token expires, on this clock. The server accepted it, so it had
+   * not expired by the issuer's clock; a local clock that says otherwise is
+   * ahead, and the token's lifetime (exp − iat) counted from the handshake is
+   * used instead. The earlier of the two wins when both are known.
+   */
+  tokenValidUntil(): number {
+    const { tokenExpiresAt: expiresAt, tokenIssuedAt: issuedAt, openedAt } = this;
+    if (expiresAt === undefined) return Number.POSITIVE_INFINITY;
+    const estimates: number[] = [];
+    if (expiresAt > openedAt) estimates.push(expiresAt);
+    if (issuedAt !== undefined && expiresAt > issuedAt) estimates.push(openedAt + (expiresAt - issuedAt));
+    return estimates.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...estimates);
+  }
+
   get isOpen(): boolean {
     return !this.ended && this.socket.readyState === OPEN;
   }

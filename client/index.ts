@@ -2,18 +2,18 @@
  * The client SDK: `import { RealtimeClient } from '<package>/client'`.
  * Browser and Node; it shares only the protocol module with the server.
  */
-export {
-  RealtimeClient,
-  type AckFrame,
-  type ConnectionState,
-  type JoinedFrame,
-  type Member,
-  type PresenceFrame,
-  type RealtimeEvents,
-  type SendOptions,
-  type StateChange,
-  type TypingFrame,
-} from './realtime-client.js';
+export { RealtimeClient } from './realtime-client.js';
+export type {
+  AckFrame,
+  ConnectionState,
+  JoinedFrame,
+  Member,
+  PresenceFrame,
+  RealtimeEvents,
+  SendOptions,
+  StateChange,
+  TypingFrame,
+} from './api-types.js';
 export type { RealtimeClientOptions } from './options.js';
 export { RealtimeError, type ClientErrorCode, type RealtimeErrorCode } from './errors.js';
 export type { WebSocketClass } from './websocket.js';

@@ -9,60 +9,19 @@
  * `reconnecting` (backoff with full jitter) → `open`; close(), a refused
  * token (Node) or `reconnect.maxAttempts` failures → `closed`.
  */
-import {
-  MAX_CLIENT_MSG_ID_LENGTH,
-  MAX_DATA_BYTES,
-  MAX_USER_ID_LENGTH,
-  ROOM_NAME_PATTERN,
-  serialisedBytes,
-} from '../lambdas/core/protocol-constants.js';
 import type { MessageFrame, ServerFrame, ServerFrameOf } from '../lambdas/core/protocol.js';
+import type { AckFrame, ConnectionState, JoinedFrame, Member, RealtimeEvents, SendOptions, StateChange } from './api-types.js';
 import { backoffDelay } from './backoff.js';
 import { ABANDONED, Connection, ConnectionLost, HandshakeFailed, RequestTimedOut, type ConnectionEvents } from './connection.js';
 import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
+import { checkClientMsgId, checkData, checkRoom, checkUserId, newClientMsgId } from './input-checks.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options.js';
 import { RecentIds } from './recent-ids.js';
 import { requestKey, type OutgoingFrame } from './reply-keys.js';
 import { RoomSequencer } from './room-sequencer.js';
 import { defaultWebSocket, type WebSocketConstructor } from './websocket.js';
-
-export type JoinedFrame = ServerFrameOf<'joined'>;
-export type AckFrame = ServerFrameOf<'ack'>;
-export type PresenceFrame = ServerFrameOf<'user_joined'> | ServerFrameOf<'user_left'>;
-export type TypingFrame = ServerFrameOf<'typing'>;
-export type Member = ServerFrameOf<'members'>['members'][number];
-
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export interface StateChange {
-  readonly state: ConnectionState;
-  readonly previous: ConnectionState;
-  /** Why the connection is (re)connecting or closed. */
-  readonly reason?: string;
-  /** With `reconnecting`: which attempt comes next, and in how long. */
-  readonly attempt?: number;
-  readonly retryInMs?: number;
-}
-
-export interface RealtimeEvents {
-  /** A room message (once each, in `seq` order per room), a private message or a broadcast. */
-  message: MessageFrame;
-  /** A room was joined, or joined again after a reconnect: its members as of now. */
-  joined: JoinedFrame;
-  user_joined: ServerFrameOf<'user_joined'>;
-  user_left: ServerFrameOf<'user_left'>;
-  typing: TypingFrame;
-  state: StateChange;
-  /** Errors that settle no request: a refused token, giving up, a room that could not be joined again, stray error frames. */
-  error: RealtimeError;
-}
-
-export interface SendOptions {
-  /** Your own id for the message (1-128 characters); a resend with the same id is not delivered twice. Generated when absent. */
-  readonly clientMsgId?: string;
-}
 
 interface Room {
   readonly sequencer: RoomSequencer;
@@ -471,7 +430,7 @@ export class RealtimeClient {
    * is missed and the room sees no one leave and come back.
    */
   private scheduleRenewal(connection: Connection, session: number): void {
-    const end = Math.min(connection.openedAt + this.options.maxConnectionMs, tokenEnd(connection));
+    const end = Math.min(connection.openedAt + this.options.maxConnectionMs, connection.tokenValidUntil());
     const renewAt = end - Math.min(this.options.renewBeforeMs, (end - connection.openedAt) / 4);
     const delay = Math.min(Math.max(MIN_RENEWAL_DELAY_MS, renewAt - Date.now()), MAX_TIMER_MS);
     this.renewalTimer = setTimeout(() => void this.renew(session, connection), delay);
@@ -710,21 +669,6 @@ interface EventTargetLike {
   removeEventListener(type: string, listener: () => void): void;
 }
 
-/**
- * When the token expires, on this clock. The server accepted it, so it had
- * not expired by the issuer's clock; a local clock that says otherwise is
- * ahead, and the token's lifetime (exp − iat) counted from the handshake is
- * used instead. The earlier of the two wins when both are known.
- */
-function tokenEnd(connection: Connection): number {
-  const { tokenExpiresAt: expiresAt, tokenIssuedAt: issuedAt, openedAt } = connection;
-  if (expiresAt === undefined) return Number.POSITIVE_INFINITY;
-  const estimates: number[] = [];
-  if (expiresAt > openedAt) estimates.push(expiresAt);
-  if (issuedAt !== undefined && expiresAt > issuedAt) estimates.push(openedAt + (expiresAt - issuedAt));
-  return estimates.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...estimates);
-}
-
 function closedError(action?: string): RealtimeError {
   return new RealtimeError('CLOSED', 'the client is closed: call connect() first', action === undefined ? {} : { action });
 }
@@ -742,40 +686,4 @@ function describeFailure(error: unknown): string {
     return `${error.message} (a browser does not tell a refused handshake from an unreachable server)`;
   }
   return error instanceof Error ? error.message : String(error);
-}
-
-function checkRoom(room: unknown, action: string): RealtimeError | undefined {
-  if (typeof room === 'string' && ROOM_NAME_PATTERN.test(room)) return undefined;
-  return new RealtimeError('BAD_REQUEST', `room must be 1-64 characters of A-Z a-z 0-9 _ . : -, got ${JSON.stringify(room)}`, { action });
-}
-
-function checkUserId(userId: unknown): RealtimeError | undefined {
-  if (typeof userId === 'string' && userId.length > 0 && userId.length <= MAX_USER_ID_LENGTH) return undefined;
-  return new RealtimeError('BAD_REQUEST', `userId must be 1-${MAX_USER_ID_LENGTH} characters`, { action: 'sendMessage' });
-}
-
-function checkClientMsgId(clientMsgId: unknown): RealtimeError | undefined {
-  if (clientMsgId === undefined) return undefined;
-  if (typeof clientMsgId === 'string' && clientMsgId.length > 0 && clientMsgId.length <= MAX_CLIENT_MSG_ID_LENGTH) return undefined;
-  return new RealtimeError('BAD_REQUEST', `clientMsgId must be 1-${MAX_CLIENT_MSG_ID_LENGTH} characters`, { action: 'sendMessage' });
-}
-
-/** `data` must be JSON of at most MAX_DATA_BYTES, checked here so that an oversize frame never reaches the socket. */
-function checkData(data: unknown): RealtimeError | undefined {
-  let bytes: number;
-  try {
-    if (JSON.stringify(data) === undefined) throw new Error('not JSON');
-    bytes = serialisedBytes(data);
-  } catch {
-    return new RealtimeError('BAD_REQUEST', 'data must be a JSON value', { action: 'sendMessage' });
-  }
-  if (bytes <= MAX_DATA_BYTES) return undefined;
-  return new RealtimeError('PAYLOAD_TOO_LARGE', `data is ${bytes} bytes serialised; the limit is ${MAX_DATA_BYTES}`, { action: 'sendMessage' });
-}
-
-/** A random id; crypto.getRandomValues also works on pages not served over https, unlike randomUUID. */
-function newClientMsgId(): string {
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
