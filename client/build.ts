@@ -18,15 +18,20 @@ import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The SDK for browsers. `ws` stays out: it is imported only when running in Node. */
-export const browserBundleOptions: BuildOptions = {
-  entryPoints: [join(root, 'client/index.ts')],
+/** One minified ESM file for today's browsers. */
+const forBrowsers: BuildOptions = {
   bundle: true,
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
   minify: true,
   legalComments: 'none',
+};
+
+/** The SDK for browsers. `ws` stays out: it is imported only when running in Node. */
+export const browserBundleOptions: BuildOptions = {
+  ...forBrowsers,
+  entryPoints: [join(root, 'client/index.ts')],
   external: ['ws'],
 };
 
@@ -46,13 +51,8 @@ const sdkFromBrowserBundle: Plugin = {
 };
 
 export const pageBundleOptions: BuildOptions = {
+  ...forBrowsers,
   entryPoints: [join(root, 'web/app.ts')],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  legalComments: 'none',
   plugins: [sdkFromBrowserBundle],
 };
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RealtimeError, type StateChange } from '../../client/index.js';
+import { mintDevToken } from '../../local/dev-token.js';
 import type { LocalGateway } from '../../local/gateway/gateway.js';
 import { startLocalGateway } from '../support/local-gateway.js';
 import { connectionIdsOf, dataIn, deleteConnection, sdkClient, type TestClient } from '../support/realtime-clients.js';
@@ -28,11 +29,23 @@ function newClient(userId: string, options: Parameters<typeof sdkClient>[2] = {}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A gate getToken waits on, to hold a client down while the test acts. */
-function gate() {
-  let open: () => void = () => undefined;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
+/**
+ * A client whose first connection comes at once and whose next attempt
+ * waits in getToken until the test calls release(): it stays down while the
+ * test acts.
+ */
+function heldAfterFirstConnection(userId: string): TestClient & { release: () => void } {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  const made = newClient(userId, {
+    getToken: async () => {
+      if (!first) await released;
+      first = false;
+      return mintDevToken({ userId, name: userId.toUpperCase() });
+    },
+  });
+  return { ...made, release };
 }
 
 describe('RealtimeClient', () => {
@@ -98,17 +111,8 @@ describe('RealtimeClient', () => {
   });
 
   it('after the server drops its connection, reconnects and has exactly the messages sent meanwhile, once, in order', async () => {
-    const held = gate();
-    let holdNextAttempt = false;
-    const fay = newClient('fay', {
-      // The first attempt connects; after the drop the client waits here until the other side has sent.
-      getToken: async () => {
-        if (holdNextAttempt) await held.opened;
-        holdNextAttempt = true;
-        const { mintDevToken } = await import('../../local/dev-token.js');
-        return mintDevToken({ userId: 'fay' });
-      },
-    });
+    // After the drop, fay stays away until gus has sent.
+    const fay = heldAfterFirstConnection('fay');
     const gus = newClient('gus');
     await Promise.all([fay.client.connect(), gus.client.connect()]);
     await fay.client.join('drop-room');
@@ -122,7 +126,7 @@ describe('RealtimeClient', () => {
     await deleteConnection(gateway.managementEndpoint, faysConnection ?? '');
     await vi.waitFor(() => expect(fay.client.state).toBe('reconnecting'));
     for (let i = 1; i <= 5; i += 1) await gus.client.send('drop-room', `missed ${i}`);
-    held.open();
+    fay.release();
 
     await vi.waitFor(() => expect(dataIn(fay.messages, 'drop-room')).toHaveLength(6));
     await sleep(300); // nothing more turns up
@@ -135,16 +139,7 @@ describe('RealtimeClient', () => {
   });
 
   it('queues a send made while disconnected, and delivers it once after the reconnect', async () => {
-    const held = gate();
-    let holdNextAttempt = false;
-    const hal = newClient('hal', {
-      getToken: async () => {
-        if (holdNextAttempt) await held.opened;
-        holdNextAttempt = true;
-        const { mintDevToken } = await import('../../local/dev-token.js');
-        return mintDevToken({ userId: 'hal' });
-      },
-    });
+    const hal = heldAfterFirstConnection('hal');
     const ivy = newClient('ivy');
     await Promise.all([hal.client.connect(), ivy.client.connect()]);
     await hal.client.join('queue-room');
@@ -157,7 +152,7 @@ describe('RealtimeClient', () => {
     const second = hal.client.send('queue-room', 'sent while down 2');
     await sleep(200);
     expect(settled).toBe(false);
-    held.open();
+    hal.release();
 
     const acks = await Promise.all([first, second]);
     expect(acks.map((ack) => ack.seq)).toEqual([1, 2]);
