@@ -155,11 +155,6 @@ export class Connection {
     return !this.ended && this.socket.readyState === OPEN;
   }
 
-  /** Requests waiting for their reply on this connection. */
-  get pendingRequests(): number {
-    return this.waiters.size;
-  }
-
   /** Sends a frame that expects no reply. False when the connection is not open. */
   send(frame: OutgoingFrame): boolean {
     if (!this.isOpen) return false;

@@ -23,8 +23,4 @@ export class Emitter<Events extends object> {
       }
     }
   }
-
-  clear(): void {
-    for (const key of Object.keys(this.listeners) as (keyof Events)[]) delete this.listeners[key];
-  }
 }

@@ -17,5 +17,6 @@ export type {
 export type { RealtimeClientOptions } from './options.js';
 export { RealtimeError, type ClientErrorCode, type RealtimeErrorCode } from './errors.js';
 export type { WebSocketClass } from './websocket.js';
+export { readTokenClaims, type TokenClaims } from './token.js';
 export type { ErrorCode } from '../lambdas/core/protocol-constants.js';
 export type { MessageFrame, ServerFrame, UserRef } from '../lambdas/core/protocol.js';

@@ -18,7 +18,7 @@ import { RealtimeError } from './errors.js';
 import { checkClientMsgId, checkData, checkRoom, checkUserId, newClientMsgId } from './input-checks.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options.js';
-import { RecentIds } from './recent-ids.js';
+import { RecentSet } from './recent-set.js';
 import { requestKey, type OutgoingFrame } from './reply-keys.js';
 import { RoomSequencer } from './room-sequencer.js';
 import { defaultWebSocket, type WebSocketConstructor } from './websocket.js';
@@ -46,7 +46,7 @@ export class RealtimeClient {
   private readonly events = new Emitter<RealtimeEvents>();
   private readonly queues = new KeyedQueue();
   private readonly rooms = new Map<string, Room>();
-  private readonly directIds = new RecentIds();
+  private readonly directIds = new RecentSet<string>(2_000);
   private currentState: ConnectionState = 'closed';
   /** The connection in use: joined to every room, carrying every request. */
   private current: Connection | undefined;

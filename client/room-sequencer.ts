@@ -15,7 +15,7 @@
  * turns up (from `history`) is not delivered back to its sender.
  */
 import type { MessageFrame } from '../lambdas/core/protocol.js';
-import { RecentIds } from './recent-ids.js';
+import { RecentSet } from './recent-set.js';
 
 export interface SequencerHooks {
   deliver(message: MessageFrame): void;
@@ -33,9 +33,6 @@ export interface SequencerHooks {
   readonly gapWaitMs: number;
 }
 
-/** Skipped `seq`s remembered for late delivery; older ones are forgotten. */
-const SKIPPED_CAPACITY = 1_000;
-
 export class RoomSequencer {
   /** The last `seq` delivered or skipped; undefined until the room is joined. */
   private position: number | undefined;
@@ -47,8 +44,9 @@ export class RoomSequencer {
   /** Catching up fell short of `expected` once: a message was numbered but not yet stored. */
   private shortOnce = false;
   private recheckTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly skipped = new Set<number>();
-  private readonly delivered = new RecentIds();
+  /** Skipped `seq`s, remembered for late delivery; older ones are forgotten. */
+  private readonly skipped = new RecentSet<number>(1_000);
+  private readonly delivered = new RecentSet<string>(2_000);
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private fetching = false;
   private fetchAgain = false;
@@ -186,7 +184,7 @@ export class RoomSequencer {
         this.ahead.delete(next);
         this.deliver(message);
       } else if (!this.own.delete(next)) {
-        this.rememberSkipped(next);
+        this.skipped.add(next);
       }
       this.position = next;
     }
@@ -218,14 +216,6 @@ export class RoomSequencer {
     }
     this.shortOnce = false;
     this.advanceTo(this.expected);
-  }
-
-  private rememberSkipped(seq: number): void {
-    this.skipped.add(seq);
-    if (this.skipped.size > SKIPPED_CAPACITY) {
-      const oldest = this.skipped.values().next();
-      if (oldest.done !== true) this.skipped.delete(oldest.value);
-    }
   }
 
   private watchForGap(): void {

@@ -7,11 +7,11 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { browserBundleOptions, bundle, pageBundleOptions, type BuiltFile } from '../client/build.js';
-import { MAX_NAME_LENGTH } from '../lambdas/core/protocol-constants.js';
+import { MAX_NAME_LENGTH, SYSTEM_USER } from '../lambdas/core/protocol.js';
 import { mintDevToken } from './dev-token.js';
 import { readBody, sendJson } from './gateway/http.js';
 
-export const DEV_TOKEN_PATH = '/dev/token';
+const DEV_TOKEN_PATH = '/dev/token';
 
 export interface DevSite {
   /** The SDK's browser bundle, as served. */
@@ -70,7 +70,7 @@ export async function createDevSite(options: DevSiteOptions): Promise<DevSite> {
 }
 
 /** A user id from a display name: lower case, letters, digits, `-` and `_`. */
-export function userIdFor(name: string): string {
+function userIdFor(name: string): string {
   const slug = name
     .toLowerCase()
     .normalize('NFKD')
@@ -78,7 +78,8 @@ export function userIdFor(name: string): string {
     .replace(/[^a-z0-9_-]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 32);
-  return slug === '' || slug === 'system' ? `guest-${slug || 'user'}` : slug;
+  // The server's pushes come from the reserved `system` user; no token may claim it.
+  return slug === '' || slug === SYSTEM_USER.userId ? `guest-${slug || 'user'}` : slug;
 }
 
 /** POST /dev/token {"name": "Alice"} → {"token", "userId", "name"}: a token for the local stack, an hour long. */

@@ -3,7 +3,7 @@
  * locally a development token is minted per name by `npm start`; pointed at
  * a deployment (`?url=wss://…&token=…`) it uses the token given.
  */
-import { RealtimeClient, RealtimeError, type MessageFrame, type StateChange, type UserRef } from '../client/index.js';
+import { readTokenClaims, RealtimeClient, RealtimeError, type MessageFrame, type StateChange, type UserRef } from '../client/index.js';
 
 interface ChatLine {
   readonly kind: 'message' | 'notice';
@@ -81,14 +81,8 @@ async function devToken(name: string): Promise<{ token: string; userId: string; 
 
 /** Who a token is for, read (not verified) from its claims. */
 function claimsOf(token: string): UserRef {
-  try {
-    const payload = token.split('.')[1] ?? '';
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (char) => char.charCodeAt(0)))) as { sub?: string; name?: string };
-    return { userId: claims.sub ?? '?', name: claims.name ?? claims.sub ?? '?' };
-  } catch {
-    return { userId: '?', name: '?' };
-  }
+  const { userId = '?', name } = readTokenClaims(token);
+  return { userId, name: name ?? userId };
 }
 
 async function connect(): Promise<void> {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/ports.js';
 import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
 import { launchChromium } from '../support/browser.js';
-import { liveConnectionIds } from '../support/local-stack.js';
+import { liveConnectionIds } from '../support/user-connections.js';
 import { deleteConnection } from '../support/realtime-clients.js';
 
 const ARTIFACTS = 'test-results';

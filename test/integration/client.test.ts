@@ -7,7 +7,8 @@ import { RealtimeError, type StateChange } from '../../client/index.js';
 import { mintDevToken } from '../../local/dev-token.js';
 import type { LocalGateway } from '../../local/gateway/gateway.js';
 import { startLocalGateway } from '../support/local-gateway.js';
-import { connectionIdsOf, dataIn, deleteConnection, sdkClient, type TestClient } from '../support/realtime-clients.js';
+import { dataIn, deleteConnection, sdkClient, type TestClient } from '../support/realtime-clients.js';
+import { liveConnectionIds, testTable } from '../support/user-connections.js';
 import { countAllItems } from '../support/table.js';
 
 let gateway: LocalGateway;
@@ -122,7 +123,7 @@ describe('RealtimeClient', () => {
     const states: StateChange[] = [];
     fay.client.on('state', (change) => states.push(change));
 
-    const [faysConnection] = await connectionIdsOf('fay');
+    const [faysConnection] = await liveConnectionIds(testTable(), 'fay');
     await deleteConnection(gateway.managementEndpoint, faysConnection ?? '');
     await vi.waitFor(() => expect(fay.client.state).toBe('reconnecting'));
     for (let i = 1; i <= 5; i += 1) await gus.client.send('drop-room', `missed ${i}`);
@@ -135,7 +136,7 @@ describe('RealtimeClient', () => {
     expect(states.map((change) => change.state)).toEqual(['reconnecting', 'open']);
     expect(states[0]).toMatchObject({ attempt: 1, retryInMs: expect.any(Number) });
     expect(states[0]?.reason).toMatch(/connection lost/);
-    expect(await connectionIdsOf('fay')).not.toContain(faysConnection);
+    expect(await liveConnectionIds(testTable(), 'fay')).not.toContain(faysConnection);
   });
 
   it('queues a send made while disconnected, and delivers it once after the reconnect', async () => {
@@ -145,7 +146,7 @@ describe('RealtimeClient', () => {
     await hal.client.join('queue-room');
     await ivy.client.join('queue-room');
 
-    await deleteConnection(gateway.managementEndpoint, (await connectionIdsOf('hal'))[0] ?? '');
+    await deleteConnection(gateway.managementEndpoint, (await liveConnectionIds(testTable(), 'hal'))[0] ?? '');
     await vi.waitFor(() => expect(hal.client.state).toBe('reconnecting'));
     let settled = false;
     const first = hal.client.send('queue-room', 'sent while down 1').finally(() => (settled = true));
@@ -193,7 +194,7 @@ describe('RealtimeClient', () => {
     expect(errors).toEqual([]);
     expect(states).toEqual(['connecting', 'open']); // renewals never showed as a reconnect
     expect(presence).toEqual([]); // nor did the room see joe leave and come back
-    expect(await connectionIdsOf('joe')).toHaveLength(1);
+    expect(await liveConnectionIds(testTable(), 'joe')).toHaveLength(1);
   });
 
   it('close() leaves no connection behind and never reconnects', async () => {
@@ -207,7 +208,7 @@ describe('RealtimeClient', () => {
     expect(lea.client.state).toBe('closed');
     await expect(pending).rejects.toMatchObject({ code: 'CLOSED' });
     await vi.waitFor(() => expect(gateway.openConnectionIds).toHaveLength(before - 1));
-    await vi.waitFor(async () => expect(await connectionIdsOf('lea')).toEqual([]));
+    await vi.waitFor(async () => expect(await liveConnectionIds(testTable(), 'lea')).toEqual([]));
     await sleep(1_000); // several backoff periods
     expect(gateway.openConnectionIds).toHaveLength(before - 1);
     expect(lea.tokensIssued()).toBe(1);

@@ -1,9 +1,7 @@
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { RealtimeClient, type RealtimeClientOptions } from '../../client/index.js';
 import type { MessageFrame } from '../../lambdas/core/protocol.js';
-import { connectionIdFromSortKey, userPartition } from '../../lambdas/core/table.js';
 import { mintDevToken, type DevTokenOptions } from '../../local/dev-token.js';
-import { partitionItems } from './table.js';
 
 export interface TestClient {
   readonly client: RealtimeClient;
@@ -38,14 +36,6 @@ export function sdkClient(
 /** The `data` of the messages delivered in a room, in delivery order. */
 export function dataIn(messages: readonly MessageFrame[], room: string): unknown[] {
   return messages.filter((message) => message.room === room).map((message) => message.data);
-}
-
-/** The user's live connection ids, as the table holds them. */
-export async function connectionIdsOf(userId: string): Promise<string[]> {
-  const items = await partitionItems(userPartition(userId));
-  return items
-    .filter((item) => String(item.sk).startsWith('CONN#') && Number(item.expiresAt) > Date.now() / 1000)
-    .map((item) => connectionIdFromSortKey(String(item.sk)));
 }
 
 /** Closes a connection from the server side, as a backend would: the Management API's DeleteConnection. */
