@@ -5,7 +5,9 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StandardRetryStrategy } from '@smithy/core/retry';
 import { config } from './config.js';
+import { ConnectionPoster } from './connection-poster.js';
 
 const region = process.env.AWS_REGION ?? 'us-east-1';
 
@@ -24,7 +26,11 @@ export const dynamoClient = new DynamoDBClient({
 
 export const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
 
+/** Posts and connection closes share one retry strategy, hence one retry quota, as one SDK client would. */
+const postRetryStrategy = new StandardRetryStrategy(config.postMaxAttempts);
+
 let managementApi: ApiGatewayManagementApiClient | undefined;
+let poster: ConnectionPoster | undefined;
 
 /**
  * The Management API client. Built on first use because `$connect` and
@@ -39,9 +45,28 @@ export function managementClient(): ApiGatewayManagementApiClient {
     managementApi = new ApiGatewayManagementApiClient({
       region,
       endpoint: config.managementEndpoint,
-      maxAttempts: config.postMaxAttempts,
+      retryStrategy: postRetryStrategy,
       ...(config.managementEndpoint.startsWith('http://') ? { credentials: localCredentials } : {}),
     });
   }
   return managementApi;
+}
+
+/**
+ * Posts to connections with the Management API client's credentials, region
+ * and retry strategy, without its per-call middleware (see connection-poster.ts).
+ */
+export function connectionPoster(): ConnectionPoster {
+  if (poster === undefined) {
+    const client = managementClient();
+    poster = new ConnectionPoster({
+      endpoint: config.managementEndpoint ?? '',
+      region,
+      credentials: client.config.credentials,
+      retryStrategy: postRetryStrategy,
+      maxSockets: config.fanOutConcurrency,
+      requestTimeoutMs: config.postTimeoutMs,
+    });
+  }
+  return poster;
 }

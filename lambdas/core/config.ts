@@ -48,6 +48,8 @@ export interface Config {
   readonly fanOutConcurrency: number;
   /** Attempts per post (first try included) for throttling and 5xx answers. */
   readonly postMaxAttempts: number;
+  /** A post with no answer after this long is abandoned and retried (a transient error). */
+  readonly postTimeoutMs: number;
   /** Partitions of the everyone-set used by broadcasts. */
   readonly broadcastShards: number;
   /** Frames one connection may send per rate window; more get RATE_LIMITED. */
@@ -67,6 +69,7 @@ export const config: Config = Object.freeze({
   historyPageSize: positiveInt('HISTORY_PAGE_SIZE', 100),
   fanOutConcurrency: positiveInt('FANOUT_CONCURRENCY', 32),
   postMaxAttempts: positiveInt('POST_MAX_ATTEMPTS', 4),
+  postTimeoutMs: positiveInt('POST_TIMEOUT_MS', 5_000),
   broadcastShards: positiveInt('BROADCAST_SHARDS', 8),
   rateLimitFrames: positiveInt('RATE_LIMIT_FRAMES', 40),
   rateLimitWindowSeconds: positiveInt('RATE_LIMIT_WINDOW_SECONDS', 10),

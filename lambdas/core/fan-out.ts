@@ -8,9 +8,8 @@
  * it leaves empty of its user hear `user_left`. Throttling (429) and 5xx
  * answers are retried with backoff and jitter by the SDK's retry strategy.
  */
-import { PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import pMap from 'p-map';
-import { managementClient } from './clients.js';
+import { connectionPoster } from './clients.js';
 import { config } from './config.js';
 import { count, logger } from './observability.js';
 import { presenceOf } from './presence.js';
@@ -49,7 +48,7 @@ export function isGoneError(error: unknown): boolean {
 
 async function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
   try {
-    await managementClient().send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+    await connectionPoster().post(connectionId, data);
     return 'delivered';
   } catch (error) {
     if (isGoneError(error)) return 'gone';

@@ -1,10 +1,3 @@
-import {
-  ApiGatewayManagementApiClient,
-  ApiGatewayManagementApiServiceException,
-  GoneException,
-  LimitExceededException,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -15,20 +8,11 @@ import { managementApi } from '../support/management-api.js';
 import { connectionItems, getItem } from '../support/table.js';
 import { TestConnection } from '../support/test-connection.js';
 
-const managementMock = mockClient(ApiGatewayManagementApiClient);
 const dynamoMock = mockClient(dynamo);
 
 afterEach(() => {
-  managementMock.reset();
   dynamoMock.reset();
 });
-
-/** Frames the mocked Management API was asked to post, by connection. */
-function postedTo(connectionId: string): unknown[] {
-  return managementMock
-    .commandCalls(PostToConnectionCommand, { ConnectionId: connectionId })
-    .map((call) => JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')) as unknown);
-}
 
 async function joinAll(room: string, users: string[]): Promise<TestConnection[]> {
   const conns: TestConnection[] = [];
@@ -46,20 +30,15 @@ describe('a post answered 410 Gone', () => {
     const [sender, alive, gone, alsoGone] = await joinAll('fanout-410', ['s1', 'a1', 'g1', 'g2']);
     await gone?.send({ action: 'joinRoom', room: 'second-room' });
     const goneIds = [gone?.connectionId, alsoGone?.connectionId];
-    managementMock.onAnyCommand().resolves({});
-    managementMock
-      .on(PostToConnectionCommand, { ConnectionId: gone?.connectionId })
-      .rejects(new GoneException({ message: 'Gone', $metadata: { httpStatusCode: 410 } }));
+    managementApi.reset();
+    managementApi.markGone(gone?.connectionId ?? '');
     // Some gone answers arrive without the modelled name: the status alone must do.
-    managementMock
-      .on(PostToConnectionCommand, { ConnectionId: alsoGone?.connectionId })
-      .rejects(new ApiGatewayManagementApiServiceException({ name: 'UnknownError', $fault: 'client', $metadata: { httpStatusCode: 410 } }));
-    managementMock.resetHistory();
+    managementApi.markGone(alsoGone?.connectionId ?? '', { unnamed: true });
 
     const ack = await sender?.send({ action: 'sendMessage', room: 'fanout-410', data: 'hello' });
 
     expect(ack).toMatchObject({ type: 'ack', seq: 1 });
-    const [message, ...departures] = postedTo(alive?.connectionId ?? '');
+    const [message, ...departures] = managementApi.framesFor(alive?.connectionId ?? '');
     expect(message).toMatchObject({ type: 'message', data: 'hello' });
     // Both purged before either departure is announced, so both counts are 2;
     // their order follows the room's partition order, which is the ids'.
@@ -81,14 +60,13 @@ describe('a post answered 410 Gone', () => {
       memberships: [],
     });
     // Each gone connection was tried once and never again once purged.
-    for (const id of goneIds) expect(postedTo(id ?? '')).toHaveLength(1);
+    for (const id of goneIds) expect(managementApi.attemptsFor(id ?? '')).toBe(1);
     const members = await sender?.send({ action: 'members', room: 'fanout-410' });
     expect(members).toMatchObject({ members: [{ userId: 'a1' }, { userId: 's1' }] });
   });
 
   it("announces a user's departure once when both of their devices turn out gone", async () => {
     dynamoMock.restore();
-    managementMock.restore();
     const [watcher, phone, laptop] = await joinAll('two-devices', ['w9', 'carol', 'carol']);
     managementApi.markGone(phone?.connectionId ?? '');
     managementApi.markGone(laptop?.connectionId ?? '');
@@ -105,7 +83,6 @@ describe('a post answered 410 Gone', () => {
 describe('a post answered 429', () => {
   it('is retried with backoff by the SDK and delivered when the gateway recovers (real HTTP)', async () => {
     dynamoMock.restore();
-    managementMock.restore();
     const [sender, slow] = await joinAll('fanout-429', ['s2', 'slow']);
     managementApi.reset();
     managementApi.throttle(slow?.connectionId ?? '', 2);
@@ -117,20 +94,46 @@ describe('a post answered 429', () => {
     expect(slow?.received()).toEqual([expect.objectContaining({ type: 'message', data: 'eventually' })]);
   });
 
-  it('that persists is given up on without purging the connection, and the others are served', async () => {
+  it('that persists is given up on after POST_MAX_ATTEMPTS without purging the connection, and the others are served', async () => {
     dynamoMock.restore();
     const [sender, throttled, fine] = await joinAll('fanout-429-persist', ['s3', 't3', 'f3']);
-    managementMock.onAnyCommand().resolves({});
-    managementMock
-      .on(PostToConnectionCommand, { ConnectionId: throttled?.connectionId })
-      .rejects(new LimitExceededException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } }));
+    managementApi.reset();
+    managementApi.throttle(throttled?.connectionId ?? '', 100);
 
     const ack = await sender?.send({ action: 'sendMessage', room: 'fanout-429-persist', data: 'busy' });
 
     expect(ack).toMatchObject({ type: 'ack' });
-    expect(postedTo(fine?.connectionId ?? '')).toEqual([expect.objectContaining({ data: 'busy' })]);
+    expect(managementApi.attemptsFor(throttled?.connectionId ?? '')).toBe(4);
+    expect(managementApi.framesFor(fine?.connectionId ?? '')).toEqual([expect.objectContaining({ data: 'busy' })]);
     expect(await getItem(keys.connection(throttled?.connectionId ?? ''))).toBeDefined();
     expect(await getItem(keys.membership('fanout-429-persist', throttled?.connectionId ?? ''))).toBeDefined();
+  });
+});
+
+describe('a post answered 5xx or 413', () => {
+  it('retries a 500 and delivers when the gateway recovers', async () => {
+    dynamoMock.restore();
+    const [sender, flaky] = await joinAll('fanout-500', ['s4', 'flaky']);
+    managementApi.reset();
+    managementApi.fail(flaky?.connectionId ?? '', { status: 500, errorType: 'InternalServerErrorException' }, 1);
+
+    await sender?.send({ action: 'sendMessage', room: 'fanout-500', data: 'after a 500' });
+
+    expect(managementApi.attemptsFor(flaky?.connectionId ?? '')).toBe(2);
+    expect(managementApi.framesFor(flaky?.connectionId ?? '')).toEqual([expect.objectContaining({ data: 'after a 500' })]);
+  });
+
+  it('does not retry a 413 (the frame will not get smaller) and keeps the connection', async () => {
+    dynamoMock.restore();
+    const [sender, small] = await joinAll('fanout-413', ['s5', 'small']);
+    managementApi.reset();
+    managementApi.fail(small?.connectionId ?? '', { status: 413, errorType: 'PayloadTooLargeException' }, 100);
+
+    const ack = await sender?.send({ action: 'sendMessage', room: 'fanout-413', data: 'too big for them' });
+
+    expect(ack).toMatchObject({ type: 'ack' });
+    expect(managementApi.attemptsFor(small?.connectionId ?? '')).toBe(1);
+    expect(await getItem(keys.connection(small?.connectionId ?? ''))).toBeDefined();
   });
 });
 
@@ -172,7 +175,6 @@ describe('DynamoDB throttling', () => {
 describe('metrics', () => {
   it('counts messages, deliveries and purges of a fan-out that meets a gone connection', async () => {
     dynamoMock.restore();
-    managementMock.restore();
     const recorded = vi.spyOn(metrics, 'addMetric');
     const [sender, alive, vanished] = await joinAll('metered', ['m1', 'm2', 'm3']);
     managementApi.markGone(vanished?.connectionId ?? '');

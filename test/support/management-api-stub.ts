@@ -5,12 +5,21 @@ import type { AddressInfo } from 'node:net';
  * A small real HTTP server answering the Management API's
  * `POST /@connections/{id}` the way API Gateway does, so the real SDK client
  * does real HTTP: 200 and a recorded frame, 410 with the GoneException error
- * type for connections marked gone, 429 for connections told to throttle.
+ * type for connections marked gone, and any scripted failure (429, 500, 413…)
+ * for connections told to fail.
  */
+export interface ScriptedFailure {
+  readonly status: number;
+  /** The `x-amzn-ErrorType` header, as API Gateway names its errors. */
+  readonly errorType: string;
+  readonly message?: string;
+}
+
 export class ManagementApiStub {
   private readonly frames = new Map<string, unknown[]>();
   private readonly gone = new Set<string>();
-  private readonly throttles = new Map<string, number>();
+  private readonly failures = new Map<string, ScriptedFailure & { remaining: number }>();
+  private readonly unnamedGone = new Set<string>();
   private readonly attempts = new Map<string, number>();
   private server: Server | undefined;
 
@@ -25,15 +34,17 @@ export class ManagementApiStub {
         const connectionId = decodeURIComponent(match[1]);
         this.attempts.set(connectionId, (this.attempts.get(connectionId) ?? 0) + 1);
         if (this.gone.has(connectionId)) {
-          response.writeHead(410, { 'content-type': 'application/json', 'x-amzn-ErrorType': 'GoneException' });
+          // Some 410s arrive without the modelled error type: the status alone must do.
+          const type = this.unnamedGone.has(connectionId) ? {} : { 'x-amzn-ErrorType': 'GoneException' };
+          response.writeHead(410, { 'content-type': 'application/json', ...type });
           response.end(JSON.stringify({ message: null }));
           return;
         }
-        const throttles = this.throttles.get(connectionId) ?? 0;
-        if (throttles > 0) {
-          this.throttles.set(connectionId, throttles - 1);
-          response.writeHead(429, { 'content-type': 'application/json', 'x-amzn-ErrorType': 'LimitExceededException' });
-          response.end(JSON.stringify({ message: 'Rate exceeded' }));
+        const failure = this.failures.get(connectionId);
+        if (failure !== undefined && failure.remaining > 0) {
+          failure.remaining -= 1;
+          response.writeHead(failure.status, { 'content-type': 'application/json', 'x-amzn-ErrorType': failure.errorType });
+          response.end(JSON.stringify({ message: failure.message ?? `scripted ${failure.status}` }));
           return;
         }
         const list = this.frames.get(connectionId) ?? [];
@@ -66,20 +77,30 @@ export class ManagementApiStub {
     return this.attempts.get(connectionId) ?? 0;
   }
 
-  /** From now on the connection answers 410, as one whose client vanished without `$disconnect`. */
-  markGone(connectionId: string): void {
+  /**
+   * From now on the connection answers 410, as one whose client vanished
+   * without `$disconnect`; `unnamed`: without the GoneException error type.
+   */
+  markGone(connectionId: string, options: { unnamed?: boolean } = {}): void {
     this.gone.add(connectionId);
+    if (options.unnamed === true) this.unnamedGone.add(connectionId);
   }
 
   /** The next `times` posts to the connection answer 429. */
   throttle(connectionId: string, times: number): void {
-    this.throttles.set(connectionId, times);
+    this.fail(connectionId, { status: 429, errorType: 'LimitExceededException', message: 'Rate exceeded' }, times);
+  }
+
+  /** The next `times` posts to the connection answer with this failure. */
+  fail(connectionId: string, failure: ScriptedFailure, times: number): void {
+    this.failures.set(connectionId, { ...failure, remaining: times });
   }
 
   reset(): void {
     this.frames.clear();
     this.gone.clear();
-    this.throttles.clear();
+    this.failures.clear();
+    this.unnamedGone.clear();
     this.attempts.clear();
   }
 }
