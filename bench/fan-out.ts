@@ -1,139 +1,145 @@
 /**
- * `npm run bench`: how fast the real handlers serve rooms of growing size,
- * against real DynamoDB Local and a Management API over real HTTP on loopback.
- * Prints figures; asserts nothing. Room sizes: BENCH_ROOM_SIZES (default
- * 10,100,1000,3000); messages per size: BENCH_MESSAGES (default 5).
+ * Fan-out through the local stack: real `ws` clients in rooms of 10, 100 and
+ * 1,000 members, with 10,000 unrelated connections and memberships in the
+ * table. Each figure is send → the last member has the message. Beside each
+ * size, in the same run and interleaved with it: the naive design
+ * (bench/naive-fan-out.ts) and the floor (bench/floor.ts).
  */
 import { randomUUID } from 'node:crypto';
-import pMap from 'p-map';
-import type { WebSocketEvent, WebSocketHandler } from '../lambdas/handlers/event.js';
-import { localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local.js';
-import { freePort } from '../local/ports.js';
-import { findRoute, loadHandler } from '../local/routing.js';
-import { ensureTable } from '../local/table-setup.js';
-import { ManagementApiStub } from '../test/support/management-api-stub.js';
+import {
+  closeClients,
+  countConnections,
+  openClients,
+  percentile,
+  quick,
+  quietHandlers,
+  report,
+  request,
+  round,
+  seatInRoom,
+  seedUnrelated,
+  startBenchStack,
+  type BenchClient,
+} from './support.js';
 
-const roomSizes = (process.env.BENCH_ROOM_SIZES ?? '10,100,1000,3000').split(',').map(Number);
-const messagesPerSize = Number(process.env.BENCH_MESSAGES ?? 5);
+export interface FanOutRow {
+  members: number;
+  tableConnections: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  naiveP50Ms: number;
+  floorP50Ms: number;
+  samples: number;
+}
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+quietHandlers();
+const stack = await startBenchStack('bench-fanout');
+const { config } = await import('../lambdas/core/config.js');
+const { naiveFanOut } = await import('./naive-fan-out.js');
+const { floorPoster } = await import('./floor.js');
+const floor = floorPoster(stack.httpEndpoint, config.fanOutConcurrency);
 
-const dynamoDbLocal = await startDynamoDbLocal({ port: await freePort() });
-const sink = new ManagementApiStub();
-process.env.DYNAMODB_ENDPOINT = dynamoDbLocal.endpoint;
-process.env.MANAGEMENT_ENDPOINT = await sink.start();
-process.env.TABLE_NAME = 'bench';
-process.env.MAX_CONNECTIONS_PER_USER = '100000';
-const admin = localDynamoDbClient(dynamoDbLocal.endpoint);
-await ensureTable(admin, 'bench', { ttl: false });
+const sizes = [10, 100, 1000];
+const samplesFor = (size: number): number => (quick ? (size >= 1000 ? 7 : 11) : size >= 1000 ? 25 : 41);
+const UNRELATED = 10_000;
 
-// Imported only now: the core reads its configuration at module load.
-const { putConnection } = await import('../lambdas/core/store/connections.js');
-const { addMembership } = await import('../lambdas/core/store/memberships.js');
-
-const handlers = {
-  connect: await loadHandler(findRoute('$connect')),
-  joinRoom: await loadHandler(findRoute('joinRoom')),
-  sendMessage: await loadHandler(findRoute('sendMessage')),
-};
-
-function event(connectionId: string, routeKey: string, body?: unknown, userId?: string): WebSocketEvent {
-  const now = Date.now();
-  return {
-    requestContext: {
-      routeKey,
-      eventType: routeKey === '$connect' ? 'CONNECT' : 'MESSAGE',
-      messageId: randomUUID(),
-      extendedRequestId: randomUUID(),
-      requestId: randomUUID(),
-      requestTime: new Date(now).toUTCString(),
-      requestTimeEpoch: now,
-      messageDirection: 'IN',
-      stage: 'bench',
-      connectedAt: now,
-      domainName: '127.0.0.1',
-      connectionId,
-      apiId: 'bench',
-      ...(userId === undefined ? {} : { authorizer: { userId, name: userId, rooms: '', roles: '' } }),
-    },
-    isBase64Encoded: false,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+/** Resolves when every listed member has had the frame marked `mark`. */
+const waiting = new Map<string, { remaining: number; resolve: () => void }>();
+function arrivalOf(mark: string, members: number): Promise<void> {
+  return new Promise((resolve) => waiting.set(mark, { remaining: members, resolve }));
+}
+function listen(client: BenchClient): void {
+  client.onFrame = (frame) => {
+    if (frame.type !== 'message') return;
+    const mark = (frame.data as { mark?: string } | undefined)?.mark;
+    const entry = mark === undefined ? undefined : waiting.get(mark);
+    if (entry === undefined) return;
+    entry.remaining -= 1;
+    if (entry.remaining === 0) {
+      waiting.delete(mark ?? '');
+      entry.resolve();
+    }
   };
 }
 
-async function timed(handler: WebSocketHandler, input: WebSocketEvent): Promise<number> {
+function frameBytes(room: string, mark: string): Uint8Array {
+  const frame = { type: 'message', id: randomUUID(), room, seq: 0, from: { userId: 'bench', name: 'bench' }, data: { mark }, sentAt: new Date().toISOString() };
+  return Buffer.from(JSON.stringify(frame));
+}
+
+async function timeOurs(sender: BenchClient, room: string, members: number): Promise<number> {
+  const mark = randomUUID();
+  const arrived = arrivalOf(mark, members - 1);
   const started = performance.now();
-  const result = await handler(input);
+  const acked = request(sender, { action: 'sendMessage', room, clientMsgId: mark, data: { mark } }, (reply) => reply.clientMsgId === mark);
+  await arrived;
   const elapsed = performance.now() - started;
-  if (result.statusCode !== 200 || result.body?.includes('"type":"error"')) {
-    throw new Error(`${input.requestContext.routeKey} failed: ${result.statusCode} ${result.body ?? ''}`);
-  }
+  const ack = await acked;
+  if (ack.type !== 'ack') throw new Error(`sendMessage failed: ${JSON.stringify(ack)}`);
   return elapsed;
 }
 
-const percentile = (values: number[], p: number): number =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
-
-/** Seats members directly through the store: the bench times fan-out, not N² join announcements. */
-async function seat(room: string, connectionIds: string[]): Promise<void> {
-  await pMap(
-    connectionIds,
-    async (connectionId, i) => {
-      const user = `user-${i % 997}`;
-      const record = await putConnection(connectionId, { userId: user, name: user, rooms: [], roles: [] });
-      await addMembership(record, room);
-    },
-    { concurrency: 16 },
-  );
+async function timeNaive(room: string, members: number, senderConnectionId: string): Promise<number> {
+  const mark = randomUUID();
+  const arrived = arrivalOf(mark, members - 1);
+  const started = performance.now();
+  await naiveFanOut(room, frameBytes(room, mark), senderConnectionId);
+  await arrived;
+  return performance.now() - started;
 }
 
-const rows: string[] = [];
-const room = 'bench-room';
-let seated = 0;
-let sender = '';
-for (const size of roomSizes) {
-  const newcomers = Array.from({ length: size - seated }, (_, i) => `bench-${seated + i}`);
-  await seat(room, newcomers);
-  seated = size;
-  sender ||= newcomers[0] ?? '';
-  const sendTimes: number[] = [];
-  for (let n = 0; n < messagesPerSize; n += 1) {
-    sendTimes.push(await timed(handlers.sendMessage, event(sender, 'sendMessage', { action: 'sendMessage', room, data: { n } })));
+async function timeFloor(room: string, recipients: readonly string[]): Promise<number> {
+  const mark = randomUUID();
+  const arrived = arrivalOf(mark, recipients.length);
+  const started = performance.now();
+  await floor(recipients, frameBytes(room, mark));
+  await arrived;
+  return performance.now() - started;
+}
+
+async function measure(clients: readonly BenchClient[], size: number, room: string): Promise<FanOutRow> {
+  const members = clients.slice(0, size);
+  const connectionIds = await seatInRoom(members, room);
+  const [sender] = members;
+  if (sender === undefined) throw new Error('no members');
+  const recipients = connectionIds.slice(1);
+  const ours: number[] = [];
+  const naive: number[] = [];
+  const floorTimes: number[] = [];
+  // Two rounds of warm-up (connections, JIT), then the three designs in turn, so noise hits all alike.
+  for (let i = -2; i < samplesFor(size); i += 1) {
+    const a = await timeOurs(sender, room, size);
+    const b = await timeNaive(room, size, connectionIds[0] ?? '');
+    const c = await timeFloor(room, recipients);
+    if (i < 0) continue;
+    ours.push(a);
+    naive.push(b);
+    floorTimes.push(c);
   }
-  const mean = sendTimes.reduce((a, b) => a + b, 0) / sendTimes.length;
-  const postsPerSecond = ((size - 1) / mean) * 1000;
-  rows.push(
-    `${String(size).padStart(7)} | ${mean.toFixed(1).padStart(10)} | ${percentile(sendTimes, 100).toFixed(1).padStart(9)} | ${postsPerSecond.toFixed(0).padStart(8)}`,
-  );
+  return {
+    members: size,
+    tableConnections: await countConnections(),
+    p50Ms: round(percentile(ours, 50)),
+    p95Ms: round(percentile(ours, 95)),
+    p99Ms: round(percentile(ours, 99)),
+    naiveP50Ms: round(percentile(naive, 50)),
+    floorP50Ms: round(percentile(floorTimes, 50)),
+    samples: ours.length,
+  };
 }
 
-// A join reads the whole room (for `joined.members`) and announces the newcomer to all of it.
-const joinRows: string[] = [];
-for (const size of [10, seated]) {
-  const joinRoomName = `join-${size}`;
-  await seat(joinRoomName, Array.from({ length: size }, (_, i) => `${joinRoomName}-${i}`));
-  const joinTimes: number[] = [];
-  for (let n = 0; n < 10; n += 1) {
-    const connectionId = `${joinRoomName}-newcomer-${n}`;
-    await timed(handlers.connect, event(connectionId, '$connect', undefined, `newcomer-${size}-${n}`));
-    joinTimes.push(await timed(handlers.joinRoom, event(connectionId, 'joinRoom', { action: 'joinRoom', room: joinRoomName })));
-  }
-  joinRows.push(
-    `${String(size).padStart(7)} | ${percentile(joinTimes, 50).toFixed(1).padStart(8)} | ${percentile(joinTimes, 100).toFixed(1).padStart(8)}`,
-  );
+const clients = await openClients(stack.url, 'member', Math.max(...sizes), 16);
+for (const client of clients) listen(client);
+const rows: FanOutRow[] = [];
+if (!quick) {
+  // The same 100-member room before the table fills: fan-out must not grow with the table.
+  rows.push(await measure(clients, 100, 'small-table-100'));
 }
+await seedUnrelated('unrelated', UNRELATED);
+for (const size of sizes) rows.push(await measure(clients, size, `room-${size}`));
 
-console.log(`\nFan-out: one sendMessage to a room (DynamoDB Local + Management API over loopback HTTP)`);
-console.log(`  members |  mean (ms) |  max (ms) |  posts/s`);
-for (const row of rows) console.log(`  ${row}`);
-console.log(`\njoinRoom into a room of N members (10 joins each)`);
-console.log(`  members | p50 (ms) | max (ms)`);
-for (const row of joinRows) console.log(`  ${row}`);
-console.log(`(FANOUT_CONCURRENCY=${process.env.FANOUT_CONCURRENCY ?? 32}, ${messagesPerSize} messages per size, Node ${process.version})`);
-
-admin.destroy();
-await sink.stop();
-await dynamoDbLocal.stop();
+closeClients(clients);
+await stack.stop();
+report(rows);
 process.exit(0);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_DATA_BYTES, serverFrameSchema, type ServerFrame } from '../../lambdas/core/index.js';
 import { keys, roomPartition } from '../../lambdas/core/table.js';
 import { managementApi } from '../support/management-api.js';
-import { connectionItems, getItem, partitionItems } from '../support/table.js';
+import { connectionItems, deleteItem, getItem, partitionItems } from '../support/table.js';
 import { TestConnection } from '../support/test-connection.js';
 
 async function roomOf(room: string, ...users: string[]): Promise<TestConnection[]> {
@@ -83,6 +83,20 @@ describe('sendMessage to a room', () => {
     const fromLou = await lou?.send({ action: 'sendMessage', room: 'resend', data: 'mine', clientMsgId: 'k-1' });
     expect(fromLou).toMatchObject({ type: 'ack' });
     expect(fromLou?.type === 'ack' && fromLou.id).not.toBe(first?.type === 'ack' && first.id);
+  });
+
+  it('repairs history on a resend when the first send stopped between its claim and its history write', async () => {
+    const [may, ned] = await roomOf('half-sent', 'may', 'ned');
+    const first = await may?.send({ action: 'sendMessage', room: 'half-sent', data: 'lost?', clientMsgId: 'm-1' });
+    const seq = first?.type === 'ack' ? (first.seq ?? 0) : 0;
+    // As if the function had stopped after the claim: the history item was never written.
+    await deleteItem(keys.roomMessage('half-sent', seq));
+
+    const again = await may?.send({ action: 'sendMessage', room: 'half-sent', data: 'lost?', clientMsgId: 'm-1' });
+
+    expect(again).toEqual(first);
+    const history = await ned?.send({ action: 'history', room: 'half-sent', afterSeq: 0 });
+    expect(history?.type === 'history' && history.messages).toEqual([expect.objectContaining({ data: 'lost?', seq, id: first?.type === 'ack' && first.id })]);
   });
 
   it('gives concurrent senders distinct seqs', async () => {

@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, roomPartition, userPartition, type ItemKey } from '../../lambdas/core/table.js';
 import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 
@@ -70,4 +70,8 @@ export async function countAllItems(): Promise<number> {
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
   return count;
+}
+
+export async function deleteItem(key: ItemKey): Promise<void> {
+  await client.send(new DeleteCommand({ TableName: tableName(), Key: key }));
 }

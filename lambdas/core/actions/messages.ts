@@ -6,7 +6,7 @@ import { withinReplyBudget } from '../reply-budget.js';
 import { fanOutToEveryone, fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
 import { ADMIN_ROLE, MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
 import { listLiveUserConnections, type ConnectionRecord } from '../store/connections.js';
-import { nextSequence, readHistory, storeMessage, type ClientMessageRef } from '../store/messages.js';
+import { claimClientMessage, nextSequence, readHistory, restoreMessage, storeMessage, type ClientMessageRef } from '../store/messages.js';
 import { requireMembership, requireRoomAccess, userOf } from './caller.js';
 
 /**
@@ -78,10 +78,18 @@ export function privateMessageId(from: string, to: string, clientMsgId: string):
 export type RoomMessage = MessageFrame & { room: string; seq: number };
 
 /**
- * Numbers a message with the room's next `seq`, stores it for `history`, then
+ * Numbers a message with the room's next `seq`, stores it for `history` and
  * posts it to every live connection in the room but `exceptConnectionId`.
  * Shared by `sendMessage` and the server-side `publish`, so that a pushed
  * message is numbered, stored and delivered exactly like a member's.
+ *
+ * The writes, and what each is for:
+ * 1. the room's counter (UpdateItem): the `seq`, strictly increasing;
+ * 2. with a `clientMsgId`, its claim (conditional Put, holding the message):
+ *    a resend is recognised and answered with the first `id` and `seq`;
+ * 3. the history item (Put), written while the fan-out runs: members get
+ *    the message live, and history serves whoever missed it.
+ * Admitting the frame (the rate-limit count on the connection) is the fourth.
  */
 export async function postRoomMessage(
   room: string,
@@ -93,12 +101,13 @@ export async function postRoomMessage(
   // Fields picked one by one: a caller's object may carry more than a frame should.
   const { id, from, data } = content;
   const message: RoomMessage = { type: 'message', id, from, data, room, seq, sentAt: new Date().toISOString() };
-  const { duplicateOf } = await storeMessage(message, sent);
-  if (duplicateOf !== undefined) {
+  const earlier = sent === undefined ? undefined : await claimClientMessage(message, sent);
+  if (earlier !== undefined) {
     // Already sent under this clientMsgId: the `seq` just taken stays a gap.
-    return { message: { ...message, ...duplicateOf }, result: { delivered: 0, gone: 0, failed: 0 } };
+    await restoreMessage(earlier);
+    return { message: earlier, result: { delivered: 0, gone: 0, failed: 0 } };
   }
-  const result = await fanOutToRoom(room, message, exceptConnectionId);
+  const [, result] = await Promise.all([storeMessage(message), fanOutToRoom(room, message, exceptConnectionId)]);
   return { message, result };
 }
 

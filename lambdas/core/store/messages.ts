@@ -3,8 +3,8 @@
  * `seq`s, and each room message is stored as `ROOM#<room>/MSG#<seq>` until
  * the history retention passes.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
@@ -45,7 +45,7 @@ export async function lastSequence(room: string): Promise<number> {
   return Number(Item.seq);
 }
 
-type StoredMessage = MessageFrame & { room: string; seq: number };
+export type StoredMessage = MessageFrame & { room: string; seq: number };
 
 /** Who sent a message with which `clientMsgId`: the key that makes a resend a no-op. */
 export interface ClientMessageRef {
@@ -54,50 +54,64 @@ export interface ClientMessageRef {
 }
 
 /**
- * Stores a room message for `history`. With a `clientMsgId`, the message and
- * a record of that id are written in one transaction, so a resend of the same
- * id (a client retrying after a lost `ack`) stores nothing and gets the first
- * message's `id` and `seq` back instead.
+ * Claims a `clientMsgId` for a message about to be sent: a conditional Put of
+ * a record that holds the whole message. Resolves with the earlier message
+ * when the id was already claimed (a client retrying after a lost `ack`).
+ *
+ * Not a transaction with the history write: a transaction costs twice the
+ * write units of its items, and the claim alone is enough to make a resend
+ * safe. Should the function stop between the claim and the history write,
+ * the resend finds the claim and `restoreMessage` writes what was missed.
  */
-export async function storeMessage(
-  message: StoredMessage,
-  sent?: ClientMessageRef,
-): Promise<{ duplicateOf?: { id: string; seq: number } }> {
-  const expiresAt = nowSeconds() + config.historyTtlSeconds;
-  const put = { TableName: config.tableName, Item: { ...keys.roomMessage(message.room, message.seq), message, expiresAt } };
-  if (sent === undefined) {
-    await dynamo.send(new PutCommand(put));
-    return {};
-  }
+export async function claimClientMessage(message: StoredMessage, sent: ClientMessageRef): Promise<StoredMessage | undefined> {
   try {
     await dynamo.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: put },
-          {
-            Put: {
-              TableName: config.tableName,
-              Item: {
-                ...keys.sentClientMessage(sent.userId, message.room, sent.clientMsgId),
-                messageId: message.id,
-                seq: message.seq,
-                expiresAt,
-              },
-              ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-              ExpressionAttributeValues: { ':now': nowSeconds() },
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-        ],
+      new PutCommand({
+        TableName: config.tableName,
+        Item: { ...keys.sentClientMessage(sent.userId, message.room, sent.clientMsgId), message, expiresAt: historyExpiry() },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': nowSeconds() },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return {};
+    return undefined;
   } catch (error) {
-    const earlier = (error as TransactionCanceledException).CancellationReasons?.[1]?.Item;
-    if (!(error instanceof TransactionCanceledException) || earlier === undefined) throw error;
-    const { messageId, seq } = unmarshall(earlier);
-    return { duplicateOf: { id: String(messageId), seq: Number(seq) } };
+    if (!(error instanceof ConditionalCheckFailedException) || error.Item === undefined) throw error;
+    // The document client leaves the failed item in DynamoDB's wire format.
+    return unmarshall(error.Item).message as StoredMessage;
   }
+}
+
+/** Stores a room message for `history`, readable until the history retention passes. */
+export async function storeMessage(message: StoredMessage): Promise<void> {
+  await dynamo.send(
+    new PutCommand({
+      TableName: config.tableName,
+      Item: { ...keys.roomMessage(message.room, message.seq), message, expiresAt: historyExpiry() },
+    }),
+  );
+}
+
+/**
+ * Writes a claimed message to history again, unless it is there: repairs a
+ * send whose function stopped between its claim and its history write.
+ */
+export async function restoreMessage(message: StoredMessage): Promise<void> {
+  try {
+    await dynamo.send(
+      new PutCommand({
+        TableName: config.tableName,
+        Item: { ...keys.roomMessage(message.room, message.seq), message, expiresAt: historyExpiry() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+function historyExpiry(): number {
+  return nowSeconds() + config.historyTtlSeconds;
 }
 
 /** Stored messages with `seq > afterSeq`, oldest first, at most `limit`. */
