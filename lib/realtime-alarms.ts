@@ -18,6 +18,8 @@ export interface RealtimeAlarmsProps {
   readonly adminServerErrors: cloudwatch.IMetric;
   /** The publish events' dead-letter queue: anything in it is a lost publish. */
   readonly deadLetterQueue: sqs.IQueue;
+  /** The fan-out queue's dead letters: batches of a large room that workers could not deliver. */
+  readonly fanOutDeadLetterQueue: sqs.IQueue;
   /** Subscribed to a topic every alarm notifies. @default - alarms only, no notification */
   readonly alarmEmail?: string;
 }
@@ -85,6 +87,11 @@ export class RealtimeAlarms extends Construct {
       'publish-dead-letters',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
       'Publish events that could not be delivered to or processed by the publish-event function',
+    );
+    this.atLeastOne(
+      'fan-out-dead-letters',
+      props.fanOutDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      'Large-room fan-out batches that the fan-out worker failed on maxReceiveCount times',
     );
 
     if (props.alarmEmail !== undefined) {

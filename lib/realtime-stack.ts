@@ -8,12 +8,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../lambdas/core/table.js';
+import { fanOutWorker, LARGE_ROOM_DEFAULTS, largeRoomEnvironment, type LargeRoomSettings } from './fan-out-worker.js';
 import { acknowledgeWildcardResource } from './nag.js';
 import { publishEventRule } from './publish-event-rule.js';
 import { RealtimeAlarms } from './realtime-alarms.js';
@@ -65,7 +67,10 @@ function postsToConnections(route: RouteDefinition): boolean {
   return route.routeKey !== '$connect';
 }
 
-export interface RealtimeStackProps extends StackProps, Omit<StackSettings, 'account' | 'region'> {}
+export interface RealtimeStackProps extends StackProps, Omit<StackSettings, 'account' | 'region'> {
+  /** When a room is large and how its delivery is spread over fan-out workers. @default LARGE_ROOM_DEFAULTS */
+  readonly largeRooms?: LargeRoomSettings;
+}
 
 /**
  * The whole product: API Gateway WebSocket API → one Lambda function per
@@ -78,7 +83,9 @@ export class RealtimeStack extends Stack {
   readonly webSocketApi: apigw.WebSocketApi;
   readonly webSocketStage: apigw.WebSocketStage;
   readonly adminHttpApi: apigw.HttpApi;
-  /** Every function, by its route key, or `authorizer`, `admin`, `publish-event`. */
+  /** Batches of large rooms' connection ids, for the fan-out worker. */
+  readonly fanOutQueue: sqs.Queue;
+  /** Every function, by its route key, or `authorizer`, `admin`, `publish-event`, `fan-out-worker`. */
   readonly functions = new Map<string, RealtimeFunction>();
 
   constructor(scope: Construct, id: string, props: RealtimeStackProps) {
@@ -142,9 +149,37 @@ export class RealtimeStack extends Stack {
       }
     };
 
+    // Large rooms: the sender queues batches of connection ids, the worker posts them.
+    const largeRooms = validatedLargeRooms(props.largeRooms);
+    const fanOutDeadLetters = new sqs.Queue(this, 'FanOutDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    Validations.of(fanOutDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: "This queue is itself the fan-out queue's dead-letter queue.",
+    });
+    this.fanOutQueue = new sqs.Queue(this, 'FanOutQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for a Lambda event source: six times the function's timeout.
+      visibilityTimeout: Duration.seconds(6 * fanOutWorker.timeoutSeconds),
+      // A batch older than this is news nobody waits for any more.
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: fanOutDeadLetters, maxReceiveCount: fanOutWorker.maxReceiveCount },
+      removalPolicy: props.removalPolicy,
+    });
+
     // lambdas/core/config.ts reads these; MANAGEMENT_ENDPOINT only goes with the grant to use it.
     const tableEnvironment = { TABLE_NAME: this.table.tableName };
-    const postingEnvironment = { ...tableEnvironment, MANAGEMENT_ENDPOINT: this.webSocketStage.callbackUrl };
+    const postingEnvironment = {
+      ...tableEnvironment,
+      MANAGEMENT_ENDPOINT: this.webSocketStage.callbackUrl,
+      FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
+      ...largeRoomEnvironment(largeRooms),
+    };
 
     const authorizerFunction = new RealtimeFunction(this, 'AuthorizerFunction', {
       ...functionDefaults,
@@ -170,7 +205,10 @@ export class RealtimeStack extends Stack {
         environment: postsToConnections(route) ? postingEnvironment : tableEnvironment,
       });
       this.table.grant(fn, ...TABLE_ACTIONS);
-      if (postsToConnections(route)) grantPosting(fn);
+      if (postsToConnections(route)) {
+        grantPosting(fn);
+        this.fanOutQueue.grantSendMessages(fn);
+      }
       const apiRoute = this.webSocketApi.addRoute(route.routeKey, {
         integration: new WebSocketLambdaIntegration(`${pascal(route.name)}Integration`, fn.function),
         returnResponse: route.twoWay,
@@ -194,6 +232,7 @@ export class RealtimeStack extends Stack {
     });
     this.table.grant(adminFunction, ...TABLE_ACTIONS);
     grantPosting(adminFunction);
+    this.fanOutQueue.grantSendMessages(adminFunction);
     this.functions.set(adminApi.name, adminFunction);
 
     this.adminHttpApi = new apigw.HttpApi(this, 'AdminApi', {
@@ -244,6 +283,7 @@ export class RealtimeStack extends Stack {
     });
     this.table.grant(publishEventFunction, ...TABLE_ACTIONS);
     grantPosting(publishEventFunction);
+    this.fanOutQueue.grantSendMessages(publishEventFunction);
     // Invalid detail is dropped by the handler; what throws is a failure
     // (DynamoDB, say) that a retry may cure. After the retries the event is
     // kept in the queue rather than lost.
@@ -268,12 +308,34 @@ export class RealtimeStack extends Stack {
     });
     this.functions.set(publishEventRule.name, publishEventFunction);
 
+    const workerFunction = new RealtimeFunction(this, 'FanOutWorkerFunction', {
+      ...functionDefaults,
+      entry: fanOutWorker.entry,
+      description: 'Delivers large rooms: posts the batches of connection ids on the fan-out queue',
+      environment: postingEnvironment,
+      timeout: Duration.seconds(fanOutWorker.timeoutSeconds),
+    });
+    this.table.grant(workerFunction, ...TABLE_ACTIONS);
+    grantPosting(workerFunction);
+    // The worker queues again what it could not post.
+    this.fanOutQueue.grantSendMessages(workerFunction);
+    workerFunction.function.addEventSource(
+      new SqsEventSource(this.fanOutQueue, {
+        batchSize: fanOutWorker.batchSize,
+        reportBatchItemFailures: true,
+        // Each worker paces itself to FANOUT_POST_RATE / FANOUT_WORKERS: this many run at once, no more.
+        maxConcurrency: largeRooms.workers,
+      }),
+    );
+    this.functions.set(fanOutWorker.name, workerFunction);
+
     const alarms = new RealtimeAlarms(this, 'Alarms', {
       functions: new Map([...this.functions].map(([name, fn]) => [name, fn.function])),
       table: this.table,
       webSocket: { apiId: this.webSocketApi.apiId, stageName: this.webSocketStage.stageName },
       adminServerErrors: adminStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
       deadLetterQueue: deadLetters,
+      fanOutDeadLetterQueue: fanOutDeadLetters,
       ...(props.alarmEmail === undefined ? {} : { alarmEmail: props.alarmEmail }),
     });
 
@@ -303,6 +365,21 @@ function validatedAuth(auth: AuthSettings | undefined): AuthSettings {
         ? { jwtSecretArn: auth.secretArn, issuer: auth.issuer, audience: auth.audience }
         : { jwksUrl: auth.jwksUrl, issuer: auth.issuer, audience: auth.audience };
   return authSettings((key) => source[key]);
+}
+
+/** The large-room settings with their defaults, refused at synth when SQS or the rate cannot take them. */
+function validatedLargeRooms(settings: LargeRoomSettings = {}): Required<LargeRoomSettings> {
+  const value = { ...LARGE_ROOM_DEFAULTS, ...settings };
+  for (const [name, number] of Object.entries(value)) {
+    if (!Number.isInteger(number) || number <= 0) throw new Error(`largeRooms.${name} must be a positive integer, got ${number}`);
+  }
+  if (value.workers < 2 || value.workers > 1000) {
+    throw new Error(`largeRooms.workers must be between 2 and 1000 (an SQS event source's maximum concurrency), got ${value.workers}`);
+  }
+  if (value.postRate < value.workers) {
+    throw new Error(`largeRooms.postRate (${value.postRate}/s) must be at least largeRooms.workers (${value.workers}): each worker gets an equal share`);
+  }
+  return value;
 }
 
 /** The authorizer's environment: which key source, and the claims it must check. */

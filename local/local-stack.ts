@@ -9,6 +9,8 @@ import { createDevSite, type DevSite } from './dev-site.js';
 import { DEV_JWT_SECRET } from './dev-token.js';
 import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { LocalGateway } from './gateway/gateway.js';
+import { startFanOutQueue } from './fan-out-queue.js';
+import type { LocalQueue } from './local-queue.js';
 import { assertPortFree } from './ports.js';
 import { ensureTable } from './table-setup.js';
 
@@ -36,6 +38,8 @@ export interface LocalStack {
   readonly devTokens: boolean;
   readonly site: DevSite;
   readonly gateway: LocalGateway;
+  /** The fan-out queue that delivers large rooms through the worker. */
+  readonly queue: LocalQueue;
   stop(): Promise<void>;
 }
 
@@ -63,12 +67,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const site = await createDevSite({ devTokens });
   let dynamoDb: DynamoDbLocal | undefined;
   let gateway: LocalGateway | undefined;
+  let queue: LocalQueue | undefined;
   try {
     dynamoDb = await startDynamoDbLocal({ port: options.dynamoDbPort, ...(persistDir ? { persistDir } : {}) });
     process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
     const admin = localDynamoDbClient(dynamoDb.endpoint);
     await ensureTable(admin, tableName);
     admin.destroy();
+    queue = await startFanOutQueue(options.log);
 
     gateway = new LocalGateway({
       port: options.port,
@@ -80,7 +86,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const url = await gateway.start();
     process.env.MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
 
-    const started = { dynamoDb, gateway };
+    const started = { dynamoDb, gateway, queue };
     return {
       url,
       pageUrl: `${gateway.managementEndpoint}/`,
@@ -90,13 +96,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       devTokens,
       site,
       gateway,
+      queue,
       async stop() {
         await started.gateway.stop();
+        await started.queue.stop();
         await started.dynamoDb.stop();
       },
     };
   } catch (error) {
     await gateway?.stop().catch(() => undefined);
+    await queue?.stop().catch(() => undefined);
     await dynamoDb?.stop().catch(() => undefined);
     throw error;
   }

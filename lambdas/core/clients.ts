@@ -5,6 +5,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { StandardRetryStrategy } from '@smithy/core/retry';
 import { config } from './config.js';
 import { ConnectionPoster } from './connection-poster.js';
@@ -69,4 +70,18 @@ export function connectionPoster(): ConnectionPoster {
     });
   }
   return poster;
+}
+
+let queue: SQSClient | undefined;
+
+/**
+ * The fan-out queue's client. Locally, `AWS_ENDPOINT_URL_SQS` (the SDK's own
+ * variable) points it at the local queue, which takes any credentials.
+ */
+export function queueClient(): SQSClient {
+  queue ??= new SQSClient({
+    region,
+    ...(process.env.AWS_ENDPOINT_URL_SQS === undefined ? {} : { credentials: localCredentials }),
+  });
+  return queue;
 }

@@ -4,6 +4,7 @@
  * first message. CDK sets each variable next to the grant it goes with; the
  * local stack sets the same names.
  */
+import { LARGE_ROOM_DEFAULTS } from './large-room-defaults.js';
 
 function text(name: string, fallback?: string): string {
   const value = process.env[name];
@@ -50,6 +51,23 @@ export interface Config {
   readonly postMaxAttempts: number;
   /** A post with no answer after this long is abandoned and retried (a transient error). */
   readonly postTimeoutMs: number;
+  /**
+   * The fan-out queue (SQS) that spreads a large room's delivery over worker
+   * functions; unset, every fan-out is posted by the function that sends.
+   */
+  readonly fanOutQueueUrl: string | undefined;
+  /** A room with more live connections than this is delivered through the queue. */
+  readonly largeRoomThreshold: number;
+  /** Connection ids per queue message: what one worker posts for one record. */
+  readonly fanOutBatchSize: number;
+  /**
+   * Posts per second all workers together may make. API Gateway's
+   * account-wide default of 10,000 requests/s is shared by every
+   * PostToConnection, route response and inbound frame in the region.
+   */
+  readonly fanOutPostRate: number;
+  /** How many workers run at once (the queue's maximum concurrency); each gets an equal share of the rate. */
+  readonly fanOutWorkers: number;
   /** Partitions of the everyone-set used by broadcasts. */
   readonly broadcastShards: number;
   /** Frames one connection may send per rate window; more get RATE_LIMITED. */
@@ -70,6 +88,11 @@ export const config: Config = Object.freeze({
   fanOutConcurrency: positiveInt('FANOUT_CONCURRENCY', 32),
   postMaxAttempts: positiveInt('POST_MAX_ATTEMPTS', 4),
   postTimeoutMs: positiveInt('POST_TIMEOUT_MS', 5_000),
+  fanOutQueueUrl: optionalText('FANOUT_QUEUE_URL'),
+  largeRoomThreshold: positiveInt('LARGE_ROOM_THRESHOLD', LARGE_ROOM_DEFAULTS.threshold),
+  fanOutBatchSize: positiveInt('FANOUT_BATCH_SIZE', LARGE_ROOM_DEFAULTS.batchSize),
+  fanOutPostRate: positiveInt('FANOUT_POST_RATE', LARGE_ROOM_DEFAULTS.postRate),
+  fanOutWorkers: positiveInt('FANOUT_WORKERS', LARGE_ROOM_DEFAULTS.workers),
   broadcastShards: positiveInt('BROADCAST_SHARDS', 8),
   rateLimitFrames: positiveInt('RATE_LIMIT_FRAMES', 40),
   rateLimitWindowSeconds: positiveInt('RATE_LIMIT_WINDOW_SECONDS', 10),

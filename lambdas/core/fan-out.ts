@@ -7,10 +7,15 @@
  * the connection and all its memberships are purged on the spot, and rooms
  * it leaves empty of its user hear `user_left`. Throttling (429) and 5xx
  * answers are retried with backoff and jitter by the SDK's retry strategy.
+ *
+ * A room with more than LARGE_ROOM_THRESHOLD live connections is not posted
+ * by the sending function: its connection ids go to the fan-out queue in
+ * batches, and worker functions post them within the post-rate budget.
  */
 import pMap from 'p-map';
 import { connectionPoster } from './clients.js';
 import { config } from './config.js';
+import { batchSizeFor, enqueueBatches, type FanOutBatch } from './fan-out-queue.js';
 import { count, logger } from './observability.js';
 import { presenceOf } from './presence.js';
 import type { ServerFrame, UserRef } from './protocol.js';
@@ -29,6 +34,16 @@ export interface FanOutResult {
   gone: number;
   /** Posts that failed for another reason, retries exhausted. */
   failed: number;
+  /** A large room: connections handed to the fan-out workers, and in how many batches. */
+  queued?: { connections: number; batches: number };
+}
+
+/** What a fan-out needs besides its recipients and frame. */
+export interface PostOptions {
+  /** How many purge announcements deep this fan-out is. */
+  readonly cascade?: number;
+  /** Waited for before each post: a worker's share of the post-rate budget. */
+  readonly pace?: () => Promise<void>;
 }
 
 /**
@@ -57,8 +72,8 @@ async function post(connectionId: string, data: Uint8Array): Promise<PostOutcome
   }
 }
 
-function encode(frame: ServerFrame): Uint8Array {
-  return Buffer.from(JSON.stringify(frame));
+function encode(frame: ServerFrame): string {
+  return JSON.stringify(frame);
 }
 
 /**
@@ -70,15 +85,28 @@ export async function postToConnections(
   frame: ServerFrame,
   cascade = 0,
 ): Promise<FanOutResult> {
-  const data = encode(frame);
+  const { result } = await postEncoded(recipients, encode(frame), { cascade });
+  return result;
+}
+
+/** `postToConnections` for a frame already encoded; also says which recipients failed. */
+export async function postEncoded(
+  recipients: readonly Recipient[],
+  frame: string,
+  options: PostOptions = {},
+): Promise<{ result: FanOutResult; failed: Recipient[] }> {
+  const data = Buffer.from(frame);
   const result: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
   const gone: Recipient[] = [];
+  const failed: Recipient[] = [];
   await pMap(
     recipients,
     async (recipient) => {
+      await options.pace?.();
       const outcome = await post(recipient.connectionId, data);
       result[outcome] += 1;
       if (outcome === 'gone') gone.push(recipient);
+      if (outcome === 'failed') failed.push(recipient);
     },
     { concurrency: config.fanOutConcurrency },
   );
@@ -87,19 +115,78 @@ export async function postToConnections(
   count('PostsFailed', result.failed);
   count('GoneConnectionsPurged', gone.length);
   if (gone.length > 0) logger.info('purging gone connections', { connectionIds: gone.map((r) => r.connectionId) });
-  await purgeGone(gone, cascade);
-  return result;
+  await purgeGone(gone, options.cascade ?? 0);
+  return { result, failed };
 }
 
-/** Posts the frame to every live member of the room but `exceptConnectionId`, page by page. */
+/**
+ * Posts the frame to every live member of the room but `exceptConnectionId`:
+ * itself, page by page, or through the fan-out queue when the room has more
+ * than `largeRoomThreshold` live connections and a queue is configured.
+ */
 export async function fanOutToRoom(
   room: string,
   frame: ServerFrame,
   exceptConnectionId?: string,
+  cascade = 0,
 ): Promise<FanOutResult> {
-  const total = await fanOutPages(roomConnectionPages(room), frame, exceptConnectionId, room);
-  logger.debug('fan-out done', { room, type: frame.type, ...total });
+  const pages = roomConnectionPages(room)[Symbol.asyncIterator]();
+  const inline = async function* (first: readonly string[]): AsyncGenerator<readonly string[]> {
+    yield first;
+    for (let page = await pages.next(); page.done !== true; page = await pages.next()) yield page.value;
+  };
+  if (config.fanOutQueueUrl === undefined) return fanOutPages(inline([]), frame, exceptConnectionId, room, cascade);
+
+  // Read until the room is known to be large or known not to be.
+  const seen: string[] = [];
+  let exhausted = false;
+  while (seen.length <= config.largeRoomThreshold) {
+    const page = await pages.next();
+    if (page.done === true) {
+      exhausted = true;
+      break;
+    }
+    seen.push(...page.value);
+  }
+  if (exhausted) return fanOutPages(inline(seen), frame, exceptConnectionId, room, cascade);
+  if (frame.type !== 'message') {
+    // Presence in a large room would cost a post per member for every join,
+    // leave and keystroke: only messages are delivered there (docs/protocol.md).
+    logger.debug('presence not announced in a large room', { room, type: frame.type });
+    return { delivered: 0, gone: 0, failed: 0 };
+  }
+  const total = await spreadFanOut(room, encode(frame), inline(seen), exceptConnectionId);
+  logger.info('fan-out queued', { room, type: frame.type, ...total.queued });
   return total;
+}
+
+/** Queues the room's connection ids in batches for the workers, one page of the room at a time. */
+async function spreadFanOut(
+  room: string,
+  frame: string,
+  pages: AsyncIterable<readonly string[]>,
+  exceptConnectionId: string | undefined,
+): Promise<FanOutResult> {
+  const size = batchSizeFor(frame);
+  const queued = { connections: 0, batches: 0 };
+  let ids: string[] = [];
+  const flush = async (all: boolean): Promise<void> => {
+    const batches: FanOutBatch[] = [];
+    while (ids.length >= size || (all && ids.length > 0)) {
+      batches.push({ room, frame, connectionIds: ids.slice(0, size), attempt: 1 });
+      ids = ids.slice(size);
+    }
+    if (batches.length === 0) return;
+    await enqueueBatches(batches);
+    queued.batches += batches.length;
+    queued.connections += batches.reduce((sum, batch) => sum + batch.connectionIds.length, 0);
+  };
+  for await (const page of pages) {
+    ids.push(...page.filter((connectionId) => connectionId !== exceptConnectionId));
+    await flush(false);
+  }
+  await flush(true);
+  return { delivered: 0, gone: 0, failed: 0, queued };
 }
 
 /**
@@ -117,6 +204,7 @@ async function fanOutPages(
   frame: ServerFrame,
   exceptConnectionId: string | undefined,
   room?: string,
+  cascade = 0,
 ): Promise<FanOutResult> {
   const total: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
   for await (const page of pages) {
@@ -124,7 +212,7 @@ async function fanOutPages(
       .filter((connectionId) => connectionId !== exceptConnectionId)
       .map((connectionId) => (room === undefined ? { connectionId } : { connectionId, room }));
     if (recipients.length === 0) continue;
-    const result = await postToConnections(recipients, frame);
+    const result = await postToConnections(recipients, frame, cascade);
     total.delivered += result.delivered;
     total.gone += result.gone;
     total.failed += result.failed;
@@ -168,10 +256,20 @@ export async function removeConnection(connectionId: string): Promise<void> {
   await purgeGone([{ connectionId }]);
 }
 
+/**
+ * Whether a room of this many live connections hears `user_joined`,
+ * `user_left` and `typing`: not when it is large, where each would cost a post
+ * per member for every join, leave and keystroke (docs/protocol.md).
+ */
+export function announcesPresence(roomConnections: number): boolean {
+  return config.fanOutQueueUrl === undefined || roomConnections <= config.largeRoomThreshold;
+}
+
 /** Sends `user_left` to the room unless the user still has another connection in it. */
 export async function announceDeparture(room: string, user: UserRef, cascade = 0): Promise<void> {
   const members = await listRoomMemberships(room);
   if (members.some((member) => member.userId === user.userId)) return;
+  if (!announcesPresence(members.length)) return;
   const recipients = members.map((member) => ({ connectionId: member.connectionId, room }));
   await postToConnections(recipients, { type: 'user_left', room, user, count: presenceOf(members).length }, cascade);
 }

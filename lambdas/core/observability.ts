@@ -23,6 +23,7 @@ export type MetricName =
   | 'PostsFailed'
   | 'GoneConnectionsPurged'
   | 'FramesRejected'
+  | 'FanOutAbandoned'
   | 'Errors';
 
 export function count(name: MetricName, value = 1): void {

@@ -1,6 +1,6 @@
 import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
-import { announceDeparture, postToConnections } from '../fan-out.js';
+import { announceDeparture, announcesPresence, postToConnections } from '../fan-out.js';
 import { presenceOf } from '../presence.js';
 import { withinReplyBudget } from '../reply-budget.js';
 import type { ServerFrameOf } from '../protocol.js';
@@ -29,7 +29,7 @@ export async function joinRoom(connection: ConnectionRecord, room: string): Prom
   const presence = presenceOf(members);
   const user = userOf(connection);
   const others = members.filter((member) => member.connectionId !== connection.connectionId);
-  if (!alreadyJoined && !others.some((member) => member.userId === user.userId)) {
+  if (!alreadyJoined && announcesPresence(members.length) && !others.some((member) => member.userId === user.userId)) {
     await postToConnections(
       others.map((member) => ({ connectionId: member.connectionId, room })),
       { type: 'user_joined', room, user, count: presence.length },

@@ -1,0 +1,36 @@
+import { config } from '../config.js';
+import { postEncoded, type FanOutResult } from '../fan-out.js';
+import { enqueueBatches, type FanOutBatch } from '../fan-out-queue.js';
+import { count, logger } from '../observability.js';
+import { PostPacer } from '../post-pacer.js';
+
+/** Attempts per connection id across re-queues, beyond the retries of each post. */
+const MAX_BATCH_ATTEMPTS = 3;
+/** How long a re-queued remainder waits: long enough for a throttled gateway to recover. */
+const REQUEUE_DELAY_SECONDS = 2;
+
+/** This worker's share of the post-rate budget; each concurrent worker has its own. */
+const pacer = new PostPacer(config.fanOutPostRate / config.fanOutWorkers);
+
+/**
+ * Posts one queued batch of a large room's fan-out (lambdas/core/fan-out.ts),
+ * paced to this worker's share of the post-rate budget. Gone connections are
+ * purged as in any fan-out. Posts that failed after their retries are queued
+ * again on their own, later, so that members who got the frame do not get it
+ * twice; after MAX_BATCH_ATTEMPTS they are given up on and logged.
+ */
+export async function deliverBatch(batch: FanOutBatch): Promise<FanOutResult> {
+  const recipients = batch.connectionIds.map((connectionId) => ({ connectionId, room: batch.room }));
+  const { result, failed } = await postEncoded(recipients, batch.frame, { pace: () => pacer.take() });
+  if (failed.length > 0) {
+    const connectionIds = failed.map((recipient) => recipient.connectionId);
+    if (batch.attempt < MAX_BATCH_ATTEMPTS) {
+      await enqueueBatches([{ ...batch, connectionIds, attempt: batch.attempt + 1 }], REQUEUE_DELAY_SECONDS);
+      logger.warn('fan-out batch partly failed; the rest queued again', { room: batch.room, failed: connectionIds.length, attempt: batch.attempt });
+    } else {
+      count('FanOutAbandoned', connectionIds.length);
+      logger.error('fan-out batch given up on', { room: batch.room, connectionIds, attempt: batch.attempt });
+    }
+  }
+  return result;
+}

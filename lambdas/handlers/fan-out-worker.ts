@@ -1,0 +1,23 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { deliverBatch } from '../core/actions/deliver-batch.js';
+import { parseFanOutBatch } from '../core/fan-out-queue.js';
+import { flushMetrics, logger } from '../core/observability.js';
+
+const processor = new BatchProcessor(EventType.SQS);
+
+/**
+ * The fan-out worker: each SQS record is one batch of a large room's
+ * delivery. A record that throws (DynamoDB down during a purge, the queue
+ * refusing a re-queue) is reported as a batch item failure, so SQS delivers
+ * that record again and, after the queue's maxReceiveCount, moves it to the
+ * dead-letter queue; the other records of the invocation are done.
+ */
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  logger.addContext(context);
+  try {
+    return await processPartialResponse(event, (record: SQSRecord) => deliverBatch(parseFanOutBatch(record.body)), processor, { context });
+  } finally {
+    flushMetrics();
+  }
+}

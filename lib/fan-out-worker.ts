@@ -1,0 +1,42 @@
+import { LARGE_ROOM_DEFAULTS } from '../lambdas/core/large-room-defaults.js';
+
+/**
+ * The fan-out worker that delivers large rooms (lambdas/core/fan-out.ts):
+ * its handler and how its queue feeds it. The stack and the local queue both
+ * read this, so the deployed and the local delivery behave alike.
+ */
+export const fanOutWorker = {
+  name: 'fan-out-worker',
+  entry: 'lambdas/handlers/fan-out-worker.ts',
+  /** Queue messages (batches of connection ids) per invocation. */
+  batchSize: 2,
+  /** Deliveries of one queue message before it moves to the dead-letter queue. */
+  maxReceiveCount: 3,
+  /** The worker's timeout: ample for two batches of 500 posts at its share of the rate. */
+  timeoutSeconds: 60,
+} as const;
+
+/** The large-room settings, as the functions read them (lambdas/core/config.ts). */
+export interface LargeRoomSettings {
+  /** Rooms with more live connections than this are delivered by workers. @default 2000 */
+  readonly threshold?: number;
+  /** Connection ids per queue message. @default 500 */
+  readonly batchSize?: number;
+  /** Posts per second across all workers, a share of API Gateway's account-wide 10,000/s. @default 5000 */
+  readonly postRate?: number;
+  /** Workers running at once (the event source's maximum concurrency, 2–1000). @default 10 */
+  readonly workers?: number;
+}
+
+export { LARGE_ROOM_DEFAULTS };
+
+/** The environment variables lambdas/core/config.ts reads for these settings. */
+export function largeRoomEnvironment(settings: LargeRoomSettings = {}): Record<string, string> {
+  const value = { ...LARGE_ROOM_DEFAULTS, ...settings };
+  return {
+    LARGE_ROOM_THRESHOLD: String(value.threshold),
+    FANOUT_BATCH_SIZE: String(value.batchSize),
+    FANOUT_POST_RATE: String(value.postRate),
+    FANOUT_WORKERS: String(value.workers),
+  };
+}
