@@ -6,7 +6,6 @@
  * not needed to count posts). Figures: deliveries, batches, deliveries/s.
  */
 import { randomUUID } from 'node:crypto';
-import pMap from 'p-map';
 import { localDynamoDbClient, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startFanOutQueue } from '../local/fan-out-queue.js';
 import { freePort } from '../local/ports.js';
@@ -39,22 +38,13 @@ const queue = await startFanOutQueue();
 
 // Imported only now: the core reads its configuration at module load.
 const { config } = await import('../lambdas/core/config.js');
-const { putConnection } = await import('../lambdas/core/store/connections.js');
-const { addMembership } = await import('../lambdas/core/store/memberships.js');
+const { seedConnections } = await import('./seed.js');
 const sendMessage = await loadHandler(findRoute('sendMessage'));
 
 const room = 'stadium';
 const started = performance.now();
-const connectionIds = await pMap(
-  Array.from({ length: members }, (_, i) => i),
-  async (i) => {
-    const record = await putConnection(`fan-${i}`, { userId: `fan-${i}`, name: `fan ${i}`, rooms: [], roles: [] });
-    await addMembership(record, room);
-    return record.connectionId;
-  },
-  { concurrency: 32 },
-);
-if (!quick) console.error(`seated ${members} members in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+const connectionIds = await seedConnections({ prefix: 'fan', count: members, roomOf: () => room });
+if (!quick) console.error(`seated ${members} members in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 const [sender] = connectionIds;
 
 const sentBefore = queue.sent;

@@ -100,21 +100,11 @@ export async function seatInRoom(clients: readonly BenchClient[], room: string):
 
 /**
  * Writes connections that have no socket, each a member of a room of its own
- * group of `roomSize`, as a busy deployment's table holds them: the records a
- * `$connect` and a join write, through the same store functions.
+ * group of `roomSize`, as a busy deployment's table holds them.
  */
 export async function seedUnrelated(prefix: string, count: number, roomSize = 10): Promise<void> {
-  const { putConnection } = await import('../lambdas/core/store/connections.js');
-  const { addMembership } = await import('../lambdas/core/store/memberships.js');
-  await pMap(
-    Array.from({ length: count }, (_, i) => i),
-    async (i) => {
-      const user = `${prefix}-user-${i}`;
-      const record = await putConnection(`${prefix}-conn-${i}`, { userId: user, name: user, rooms: [], roles: [] });
-      await addMembership(record, `${prefix}-room-${Math.floor(i / roomSize)}`);
-    },
-    { concurrency: 24 },
-  );
+  const { seedConnections } = await import('./seed.js');
+  await seedConnections({ prefix, count, roomOf: (i) => `${prefix}-room-${Math.floor(i / roomSize)}` });
 }
 
 /** Connection records in the table (a Scan: fine for a bench, never done by the product). */

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { deliverBatch } from '../core/actions/deliver-batch.js';
+import { deliverBatch, workerPacer } from '../core/actions/deliver-batch.js';
 import { parseFanOutBatch } from '../core/fan-out-queue.js';
 import { flushMetrics, logger } from '../core/observability.js';
 
@@ -15,8 +15,9 @@ const processor = new BatchProcessor(EventType.SQS);
  */
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   logger.addContext(context);
+  const pacer = workerPacer();
   try {
-    return await processPartialResponse(event, (record: SQSRecord) => deliverBatch(parseFanOutBatch(record.body)), processor, { context });
+    return await processPartialResponse(event, (record: SQSRecord) => deliverBatch(parseFanOutBatch(record.body), pacer), processor, { context });
   } finally {
     flushMetrics();
   }

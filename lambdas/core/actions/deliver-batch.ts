@@ -1,7 +1,7 @@
-import { config } from '../config.js';
 import { postEncoded, type FanOutResult } from '../fan-out.js';
 import { enqueueBatches, type FanOutBatch } from '../fan-out-queue.js';
 import { count, logger } from '../observability.js';
+import { config } from '../config.js';
 import { PostPacer } from '../post-pacer.js';
 
 /** Attempts per connection id across re-queues, beyond the retries of each post. */
@@ -9,17 +9,14 @@ const MAX_BATCH_ATTEMPTS = 3;
 /** How long a re-queued remainder waits: long enough for a throttled gateway to recover. */
 const REQUEUE_DELAY_SECONDS = 2;
 
-/** This worker's share of the post-rate budget; each concurrent worker has its own. */
-const pacer = new PostPacer(config.fanOutPostRate / config.fanOutWorkers);
-
 /**
  * Posts one queued batch of a large room's fan-out (lambdas/core/fan-out.ts),
- * paced to this worker's share of the post-rate budget. Gone connections are
+ * paced by `pacer` to this worker's share of the post-rate budget. Gone connections are
  * purged as in any fan-out. Posts that failed after their retries are queued
  * again on their own, later, so that members who got the frame do not get it
  * twice; after MAX_BATCH_ATTEMPTS they are given up on and logged.
  */
-export async function deliverBatch(batch: FanOutBatch): Promise<FanOutResult> {
+export async function deliverBatch(batch: FanOutBatch, pacer: PostPacer): Promise<FanOutResult> {
   const recipients = batch.connectionIds.map((connectionId) => ({ connectionId, room: batch.room }));
   const { result, failed } = await postEncoded(recipients, batch.frame, { pace: () => pacer.take() });
   if (failed.length > 0) {
@@ -33,4 +30,14 @@ export async function deliverBatch(batch: FanOutBatch): Promise<FanOutResult> {
     }
   }
   return result;
+}
+
+/**
+ * The pacer for one worker invocation: its share of the post-rate budget,
+ * shared by the records it processes together. One per invocation, not per
+ * module: a container runs one invocation at a time, and the local queue runs
+ * several invocations in one process.
+ */
+export function workerPacer(): PostPacer {
+  return new PostPacer(config.fanOutPostRate / config.fanOutWorkers);
 }
