@@ -157,10 +157,6 @@ export class RealtimeStack extends Stack {
       retentionPeriod: Duration.days(14),
       removalPolicy: props.removalPolicy,
     });
-    Validations.of(fanOutDeadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is itself the fan-out queue's dead-letter queue.",
-    });
     this.fanOutQueue = new sqs.Queue(this, 'FanOutQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_SCHEMA } from '../../lambdas/core/table.js';
+import { fanOutWorker, LARGE_ROOM_DEFAULTS } from '../../lib/fan-out-worker.js';
 import { publishEventRule } from '../../lib/publish-event-rule.js';
 import { MANAGEMENT_API_METHODS, PROJECT_ROOT, TABLE_ACTIONS } from '../../lib/realtime-stack.js';
 import { adminApi, connectAuthorizer, ROUTE_SELECTION_EXPRESSION, routes } from '../../lib/routes.js';
@@ -32,7 +33,7 @@ let synth: Synthesized;
 
 beforeAll(() => {
   synth = synthesize({ jwtSecretArn: SECRET_ARN }, { bundle: true });
-  console.info(`infra: synthesized realtime-dev with ${routes.length + 3} bundled functions in ${synth.seconds.toFixed(1)} s`);
+  console.info(`infra: synthesized realtime-dev with ${routes.length + 4} bundled functions in ${synth.seconds.toFixed(1)} s`);
 });
 
 afterAll(() => synth?.cleanup());
@@ -153,8 +154,8 @@ describe('WebSocket API', () => {
   it('gives every route its own integration and function', () => {
     const behind = routes.map((route) => functionBehindRoute(webSocketRoute(route.routeKey)[1]));
     expect(new Set(behind).size).toBe(routes.length);
-    // Routes, the authorizer, the admin API and the EventBridge handler: nothing else.
-    expect(functionIds()).toHaveLength(routes.length + 3);
+    // Routes, the authorizer, the admin API, the EventBridge handler and the fan-out worker: nothing else.
+    expect(functionIds()).toHaveLength(routes.length + 4);
   });
 
   it('authorizes $connect, and only $connect, with the token query parameter', () => {
@@ -410,7 +411,11 @@ describe('permissions', () => {
       GetConnectionCommand: 'GET',
     };
     const used = commandsSentBy('@aws-sdk/client-apigatewaymanagementapi');
-    expect(used).toContain('PostToConnectionCommand');
+    // PostToConnection goes through the lean poster, a signed POST to /@connections/{id}.
+    const poster = readFileSync(path.join(PROJECT_ROOT, 'lambdas/core/connection-poster.ts'), 'utf8');
+    expect(poster).toContain("method: 'POST'");
+    expect(poster).toContain('/@connections/${encodeURIComponent(connectionId)}');
+    used.add('PostToConnectionCommand');
     // Each command with the method it needs, unknown commands as "unknown": the diff names any gap.
     const needed = Object.fromEntries([...used].map((command) => [command, methods[command] ?? 'unknown']));
     expect(needed).toEqual(
@@ -422,7 +427,7 @@ describe('permissions', () => {
     const connect = functionBehindRoute(webSocketRoute('$connect')[1]);
     const authorizer = functionBuiltFrom(connectAuthorizer.entry);
     const posting = functionIds().filter((id) => id !== connect && id !== authorizer);
-    expect(posting).toHaveLength(routes.length - 1 + 2);
+    expect(posting).toHaveLength(routes.length - 1 + 3);
     const grants = (id: string) =>
       statementsOfFunction(template(), id)
         .filter((statement) => actionsOf(statement).includes('execute-api:ManageConnections'))
@@ -534,6 +539,68 @@ describe('EventBridge publish', () => {
   });
 });
 
+describe('large rooms', () => {
+  const queues = () => resourcesOfType(template(), 'AWS::SQS::Queue');
+  const fanOutQueue = (): [string, Resource] => {
+    const found = queues().filter(([, queue]) => props(queue).RedrivePolicy !== undefined);
+    expect(found).toHaveLength(1);
+    return found[0] as [string, Resource];
+  };
+  const worker = () => functionBuiltFrom(fanOutWorker.entry);
+
+  it('feed the worker from an encrypted, TLS-only queue, with partial batch failures and a bounded concurrency', () => {
+    const [queueId, queue] = fanOutQueue();
+    expect(props(queue)).toMatchObject({ SqsManagedSseEnabled: true, VisibilityTimeout: 6 * fanOutWorker.timeoutSeconds });
+    template().hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: worker() },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: fanOutWorker.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: LARGE_ROOM_DEFAULTS.workers },
+    });
+    template().hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    expect(props(resource(worker())).Timeout).toBe(fanOutWorker.timeoutSeconds);
+  });
+
+  it('move a batch that fails maxReceiveCount times to a dead-letter queue, with an alarm on it', () => {
+    const [, queue] = fanOutQueue();
+    const redrive = props(queue).RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
+    expect(redrive.maxReceiveCount).toBe(fanOutWorker.maxReceiveCount);
+    const deadLetterId = referencedIdOfType(template(), redrive.deadLetterTargetArn, 'AWS::SQS::Queue');
+    const watching = resourcesOfType(template(), 'AWS::CloudWatch::Alarm').filter(
+      ([, alarm]) => props(alarm).MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(props(alarm).Dimensions).includes(deadLetterId),
+    );
+    expect(watching).toHaveLength(1);
+  });
+
+  it('let every function that posts queue batches, give them the queue and the large-room settings, and let only the worker consume', () => {
+    const [queueId] = fanOutQueue();
+    const posting = functionIds().filter(managesConnections);
+    const sends = (id: string) =>
+      statementsOfFunction(template(), id).some((statement) => actionsOf(statement).includes('sqs:SendMessage') && JSON.stringify(statement.Resource).includes(queueId));
+    const receives = (id: string) =>
+      statementsOfFunction(template(), id).some((statement) => actionsOf(statement).includes('sqs:ReceiveMessage') && JSON.stringify(statement.Resource).includes(queueId));
+    expect(perFunction(sends, posting)).toEqual(perFunction(() => true, posting));
+    expect(functionIds().filter(receives)).toEqual([worker()]);
+    expect(perFunction((id) => environmentOf(template(), id), posting)).toEqual(
+      perFunction(
+        () =>
+          expect.objectContaining({
+            FANOUT_QUEUE_URL: { Ref: queueId },
+            LARGE_ROOM_THRESHOLD: String(LARGE_ROOM_DEFAULTS.threshold),
+            FANOUT_BATCH_SIZE: String(LARGE_ROOM_DEFAULTS.batchSize),
+            FANOUT_POST_RATE: String(LARGE_ROOM_DEFAULTS.postRate),
+            FANOUT_WORKERS: String(LARGE_ROOM_DEFAULTS.workers),
+          }),
+        posting,
+      ),
+    );
+  });
+});
+
 describe('alarms', () => {
   const alarms = () => resourcesOfType(template(), 'AWS::CloudWatch::Alarm').map(([, alarm]) => props(alarm));
 
@@ -587,7 +654,8 @@ describe('alarms', () => {
 
   it('watch the admin API for 5xx and the dead-letter queue for anything', () => {
     expect(alarms().filter((alarm) => alarm.MetricName === '5xx' && JSON.stringify(alarm.Dimensions).includes(httpApiId()))).toHaveLength(1);
-    expect(alarms().filter((alarm) => alarm.Namespace === 'AWS/SQS' && alarm.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    // The publish dead-letter queue and the fan-out one.
+    expect(alarms().filter((alarm) => alarm.Namespace === 'AWS/SQS' && alarm.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
   });
 
   it('notify nobody unless alarmEmail is given', () => {
