@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Identity } from '../identity.js';
-import { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, SYSTEM_USER } from '../protocol.js';
+import { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, SYSTEM_USER } from '../protocol-constants.js';
 import { authConfig, MIN_HS256_SECRET_BYTES, type TokenKeySource } from './auth-config.js';
 
 /** Why a token was refused: short, stable, safe to log and to assert on. */
