@@ -299,6 +299,11 @@ describe('functions', () => {
     expect(perFunction(shape)).toEqual(perFunction(() => ({ requireShimFirst: true, exportsHandler: true, minified: true, bundlesAwsSdk: true })));
   });
 
+  it('carry Powertools idempotency only in the EventBridge publish function, the one that uses it', () => {
+    const bundlesIdempotency = (id: string) => synth.bundleOf(id).sources.some((source) => source.includes('node_modules/@aws-lambda-powertools/idempotency/'));
+    expect(perFunction(bundlesIdempotency)).toEqual(perFunction((id) => id === functionBuiltFrom(publishEventRule.entry)));
+  });
+
   it('keep the route timeout under API Gateway’s 29 s, the authorizer’s shorter', () => {
     const timeouts = Object.fromEntries(routes.map((route) => [route.routeKey, props(resource(functionBehindRoute(webSocketRoute(route.routeKey)[1]))).Timeout]));
     expect(timeouts).toEqual(Object.fromEntries(routes.map((route) => [route.routeKey, 29])));
