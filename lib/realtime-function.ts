@@ -33,6 +33,12 @@ export interface RealtimeFunctionProps {
   readonly serviceName?: string;
   /** POWERTOOLS_METRICS_NAMESPACE. @default 'Realtime' */
   readonly metricsNamespace?: string;
+  /**
+   * The AWS Parameters and Secrets Lambda Extension, for a function that reads
+   * a secret without the AWS SDK. Grant the secret separately: the extension
+   * reads it with the function's role. @default - none
+   */
+  readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
 }
 
 /**
@@ -87,6 +93,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
       logGroup: this.logGroup,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       ...(props.description === undefined ? {} : { description: props.description }),
+      ...(props.paramsAndSecrets === undefined ? {} : { paramsAndSecrets: props.paramsAndSecrets }),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'realtime',

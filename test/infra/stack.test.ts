@@ -296,7 +296,28 @@ describe('functions', () => {
         bundlesAwsSdk: sources.some((source) => source.includes('node_modules/@aws-sdk/')),
       };
     };
-    expect(perFunction(shape)).toEqual(perFunction(() => ({ requireShimFirst: true, exportsHandler: true, minified: true, bundlesAwsSdk: true })));
+    // The authorizer reads its secret through the Parameters and Secrets extension: it needs no SDK.
+    const authorizer = functionBuiltFrom(connectAuthorizer.entry);
+    expect(perFunction(shape)).toEqual(
+      perFunction((id) => ({ requireShimFirst: true, exportsHandler: true, minified: true, bundlesAwsSdk: id !== authorizer })),
+    );
+  });
+
+  it('leave the frame schemas (zod) out of the authorizer, which parses no frame', () => {
+    const bundlesZod = (id: string) => synth.bundleOf(id).sources.some((source) => source.includes('node_modules/zod/'));
+    expect(perFunction(bundlesZod)).toEqual(perFunction((id) => id !== functionBuiltFrom(connectAuthorizer.entry)));
+  });
+
+  it('give the authorizer, and only it, the Parameters and Secrets extension (arm64) for its secret, uncached', () => {
+    const authorizer = functionBuiltFrom(connectAuthorizer.entry);
+    const extensionLayer = [{ 'Fn::FindInMap': [expect.any(String), { Ref: 'AWS::Region' }, expect.stringMatching(/arm64$/)] }];
+    expect(perFunction((id) => props(resource(id)).Layers)).toEqual(perFunction((id) => (id === authorizer ? extensionLayer : undefined)));
+    const [mapName, , layerKey] = (props(resource(authorizer)).Layers as [{ 'Fn::FindInMap': [string, unknown, string] }])[0]['Fn::FindInMap'];
+    const layerArns = Object.values(template().toJSON().Mappings[mapName] as Record<string, Record<string, string>>).map((region) => region[layerKey]);
+    expect(layerArns.length).toBeGreaterThan(0);
+    for (const arn of layerArns) expect(arn).toMatch(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/);
+    // lambdas/core/auth/verify-token.ts keeps the secret for the container's life and bounds its read at 4 s.
+    expect(environmentOf(template(), authorizer)).toMatchObject({ PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false', SECRETS_MANAGER_TIMEOUT_MILLIS: '3000' });
   });
 
   it('carry Powertools idempotency only in the EventBridge publish function, the one that uses it', () => {
