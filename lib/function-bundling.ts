@@ -31,6 +31,13 @@ export const functionBundling: BundlingOptions = {
   // Stack traces need the mappings, not a copy of every source file.
   sourcesContent: false,
   externalModules: [],
+  esbuildArgs: {
+    // Lambda hands functions their credentials in environment variables: the
+    // SDK's whole default chain (SSO, STS, ini files, metadata endpoints)
+    // makes way for a reader of those (see the module for why and when not).
+    // The path is resolved from the project root, where NodejsFunction runs esbuild.
+    '--alias': ['@aws-sdk/credential-provider-node=./lambdas/core/lambda-credentials.ts'],
+  },
   // A bundle-size report per function drowns the output; warnings and errors still show.
   logLevel: LogLevel.WARNING,
 };

@@ -303,6 +303,30 @@ describe('functions', () => {
     );
   });
 
+  it('stay within their bundle budgets: 400 KiB for each route, 150 KiB for the authorizer', () => {
+    // Bundle size is cold-start time; bench/cold-start.ts measures both. A dependency that breaks a budget is a decision, not a drift.
+    const authorizer = functionBuiltFrom(connectAuthorizer.entry);
+    const size = (id: string) => {
+      const kib = Buffer.byteLength(synth.bundleOf(id).code) / 1024;
+      return { kib: Math.round(kib), withinBudget: kib < (id === authorizer ? 150 : 400) };
+    };
+    expect(perFunction(size)).toEqual(perFunction(() => ({ kib: expect.any(Number), withinBudget: true })));
+  });
+
+  it('take AWS credentials from the environment Lambda fills, without the SDK’s default chain and its STS and SSO clients', () => {
+    const credentials = (id: string) => {
+      const { sources } = synth.bundleOf(id);
+      const has = (part: string) => sources.some((source) => source.includes(part));
+      return {
+        fromEnvironment: has('lambdas/core/lambda-credentials.ts'),
+        defaultChain: has('node_modules/@aws-sdk/credential-provider-node/') || has('node_modules/@aws-sdk/nested-clients/'),
+      };
+    };
+    // The authorizer has no AWS client at all.
+    const authorizer = functionBuiltFrom(connectAuthorizer.entry);
+    expect(perFunction(credentials)).toEqual(perFunction((id) => ({ fromEnvironment: id !== authorizer, defaultChain: false })));
+  });
+
   it('leave the frame schemas (zod) out of the authorizer, which parses no frame', () => {
     const bundlesZod = (id: string) => synth.bundleOf(id).sources.some((source) => source.includes('node_modules/zod/'));
     expect(perFunction(bundlesZod)).toEqual(perFunction((id) => id !== functionBuiltFrom(connectAuthorizer.entry)));
