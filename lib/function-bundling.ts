@@ -10,7 +10,7 @@ import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws
  * esbuild leaves to a global `require` that ESM does not have. Aliased import
  * so a bundled module importing `createRequire` itself cannot collide.
  */
-export const ESM_REQUIRE_BANNER =
+const ESM_REQUIRE_BANNER =
   "import { createRequire as __realtimeCreateRequire } from 'node:module'; const require = __realtimeCreateRequire(import.meta.url);";
 
 /**
