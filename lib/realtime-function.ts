@@ -2,17 +2,11 @@ import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { LogLevel as EsbuildLogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { functionBundling } from './function-bundling.js';
 import type { LogLevel } from './stack-config.js';
-
-/**
- * ESM bundles still contain CommonJS dependencies, whose `require` calls
- * esbuild leaves to a global `require` that ESM does not have. Aliased import
- * so a bundled module importing `createRequire` itself cannot collide.
- */
-const ESM_REQUIRE_BANNER = "import { createRequire as __realtimeCreateRequire } from 'node:module'; const require = __realtimeCreateRequire(import.meta.url);";
 
 export interface RealtimeFunctionProps {
   /** The handler module (exports `handler`), relative to `projectRoot`. */
@@ -39,6 +33,12 @@ export interface RealtimeFunctionProps {
   readonly serviceName?: string;
   /** POWERTOOLS_METRICS_NAMESPACE. @default 'Realtime' */
   readonly metricsNamespace?: string;
+  /**
+   * The AWS Parameters and Secrets Lambda Extension, for a function that reads
+   * a secret without the AWS SDK. Grant the secret separately: the extension
+   * reads it with the function's role. @default - none
+   */
+  readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
 }
 
 /**
@@ -46,11 +46,9 @@ export interface RealtimeFunctionProps {
  * same runtime, architecture, bundling and logging:
  *
  * - Node.js 22 on arm64 (cheaper per GB-second than x86 and as fast for this I/O-bound code);
- * - esbuild, run locally (no Docker), minified ESM with source maps that
+ * - esbuild, run locally (no Docker), with lib/function-bundling.ts's
+ *   options: minified ESM, every dependency bundled, source maps that
  *   NODE_OPTIONS=--enable-source-maps applies to stack traces;
- * - every dependency bundled, the AWS SDK included: the deployed code runs
- *   the versions package-lock.json pins and the tests ran, not whatever SDK
- *   the runtime happens to carry;
  * - its own log group with a retention, created here rather than by Lambda
  *   on first write (which keeps logs forever and outlives the stack);
  * - its own role, allowed to write to that log group only, instead of
@@ -58,6 +56,8 @@ export interface RealtimeFunctionProps {
  *   log group in the account). Callers grant everything else.
  */
 export class RealtimeFunction extends Construct implements iam.IGrantable {
+  /** The handler module the function is bundled from, relative to the project root. */
+  readonly entry: string;
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
@@ -65,6 +65,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
 
   constructor(scope: Construct, id: string, props: RealtimeFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     const tracing = props.tracing ?? false;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -92,6 +93,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
       logGroup: this.logGroup,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       ...(props.description === undefined ? {} : { description: props.description }),
+      ...(props.paramsAndSecrets === undefined ? {} : { paramsAndSecrets: props.paramsAndSecrets }),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'realtime',
@@ -99,21 +101,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'Realtime',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        // Prefer packages' ES module builds: they tree-shake, CommonJS builds do not.
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.EXTERNAL,
-        // Stack traces need the mappings, not a copy of every source file.
-        sourcesContent: false,
-        externalModules: [],
-        // Thirteen bundle-size reports per synth drown the output; warnings and errors still show.
-        logLevel: EsbuildLogLevel.WARNING,
-      },
+      bundling: functionBundling,
     });
 
     Validations.of(this.function).acknowledge({

@@ -8,6 +8,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -184,6 +185,7 @@ export class RealtimeStack extends Stack {
       // A handshake that waits longer than this is broken anyway; fail it fast.
       timeout: Duration.seconds(10),
       environment: authorizerEnvironment(auth),
+      ...(auth.kind === 'secrets-manager' ? { paramsAndSecrets: secretsExtension() } : {}),
     });
     if (auth.kind === 'secrets-manager') {
       secretsmanager.Secret.fromSecretCompleteArn(this, 'JwtSecret', auth.secretArn).grantRead(authorizerFunction);
@@ -385,6 +387,25 @@ function authorizerEnvironment(auth: AuthSettings): Record<string, string> {
     ...(auth.audience === undefined ? {} : { JWT_AUDIENCE: auth.audience }),
   };
   return auth.kind === 'secrets-manager' ? { JWT_SECRET_ARN: auth.secretArn, ...claims } : { JWT_JWKS_URL: auth.jwksUrl, ...claims };
+}
+
+/**
+ * The AWS Parameters and Secrets Lambda Extension, through which the
+ * authorizer reads its HS256 secret (lambdas/core/auth/secrets-extension.ts)
+ * with its own role, so that its bundle carries no AWS SDK.
+ *
+ * - Cache off: the authorizer reads the secret once per container and keeps
+ *   it (verify-token.ts), and a failed read is retried, never cached; a
+ *   second copy in the extension would only answer requests that never come.
+ * - A timeout for Secrets Manager (none by default) under the authorizer's
+ *   own bound for the read (4 s), so a slow Secrets Manager is reported as
+ *   such, and within the function's 10 s.
+ */
+function secretsExtension(): lambda.ParamsAndSecretsLayerVersion {
+  return lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+    cacheEnabled: false,
+    secretsManagerTimeout: Duration.seconds(3),
+  });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { PRIVATE_ROOM_PREFIX } from './protocol.js';
+// The constants, not protocol.ts: the authorizer bundles this module and needs no schema.
+import { PRIVATE_ROOM_PREFIX } from './protocol-constants.js';
 
 /** Who holds a connection, as the `$connect` authorizer established it from the token. */
 export interface Identity {

@@ -1,4 +1,8 @@
-/** What handlers (and the local gateway) use of the core. */
+/**
+ * What handlers (and the local gateway) use of the core. Every function
+ * bundles this index, so what only one function needs is imported from its
+ * own module instead: idempotency (store/idempotency.ts, publish-event only).
+ */
 export { connect, disconnect } from './actions/connect.js';
 export { history, ping, sendMessage, typing } from './actions/messages.js';
 export { joinRoom, leaveRoom, listMembers } from './actions/rooms.js';
@@ -10,4 +14,3 @@ export { count, flushMetrics, logger } from './observability.js';
 export * from './protocol.js';
 export { parsePublishRequest, publish, type PublishResult } from './actions/publish.js';
 export { stats, type RoomStats, type Stats } from './actions/stats.js';
-export { eventIdempotency, idempotencyStore } from './store/idempotency.js';

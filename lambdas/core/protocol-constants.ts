@@ -1,7 +1,8 @@
 /**
  * The wire protocol's constants (docs/protocol.md, v1), free of zod, so that
  * the browser bundle of the client SDK can share them without the schemas.
- * `protocol.ts` re-exports all of it; server code imports from there.
+ * `protocol.ts` re-exports all of it; server code imports from there, except
+ * code that needs no schema and is bundled without them (the authorizer).
  */
 
 /** `data` of a message, serialised, may not exceed this (PAYLOAD_TOO_LARGE). */
@@ -38,6 +39,8 @@ export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const PRIVATE_ROOM_PREFIX = 'private-';
 /** The token role that may broadcast to everyone over the WebSocket. */
 export const ADMIN_ROLE = 'admin';
+/** The sender of every server-side push; reserved, no token may claim it. */
+export const SYSTEM_USER: { readonly userId: string; readonly name: string } = Object.freeze({ userId: 'system', name: 'system' });
 
 /** Serialised size in UTF-8 bytes, as API Gateway counts it (TextEncoder, so browsers share it). */
 export function serialisedBytes(value: unknown): number {

@@ -2,8 +2,12 @@
  * The wire protocol (PROTOCOL.md, v1) as zod schemas: the one definition that
  * handlers, the client SDK and the tests share. Client frames are parsed with
  * these; server frames are typed by them.
+ *
+ * Written with zod/mini, whose functions tree-shake: every function bundles
+ * this module, and the full zod alone weighed over 400 KiB of each bundle.
  */
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import {
   ERROR_CODES,
   MAX_CLIENT_MSG_ID_LENGTH,
@@ -16,22 +20,29 @@ import {
 
 export * from './protocol-constants.js';
 
+// zod/mini carries no messages of its own: without a locale every issue it
+// raises itself reads "Invalid input". English gives the texts error frames
+// and publish answers have always carried ("…: expected object, received array").
+z.config(en());
+
 export const roomName = z
   .string({ error: 'must be a string' })
-  .regex(ROOM_NAME_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -');
+  .check(z.regex(ROOM_NAME_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -'));
 
 const userId = z
   .string({ error: 'must be a user id string' })
-  .min(1, 'must not be empty')
-  .max(MAX_USER_ID_LENGTH, `must be at most ${MAX_USER_ID_LENGTH} characters`);
+  .check(z.minLength(1, 'must not be empty'), z.maxLength(MAX_USER_ID_LENGTH, `must be at most ${MAX_USER_ID_LENGTH} characters`));
 
 const jsonValue = z.json();
 
 /** The sender's own id for a send: a resend with the same one is answered, not repeated. */
 const clientMsgId = z
   .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
-  .max(MAX_CLIENT_MSG_ID_LENGTH, `must be at most ${MAX_CLIENT_MSG_ID_LENGTH} characters`);
+  .check(z.minLength(1, 'must not be empty'), z.maxLength(MAX_CLIENT_MSG_ID_LENGTH, `must be at most ${MAX_CLIENT_MSG_ID_LENGTH} characters`));
+
+/** Counts, `seq` and durations in server frames. */
+const nonNegativeInt = z.number().check(z.int(), z.minimum(0));
+const positiveInt = z.number().check(z.int(), z.positive());
 
 // ── client → server ────────────────────────────────────────────────────────
 
@@ -42,26 +53,27 @@ export const membersFrame = z.object({ action: z.literal('members'), room: roomN
 export const historyFrame = z.object({
   action: z.literal('history'),
   room: roomName,
-  afterSeq: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(0, 'must not be negative')
-    .default(0),
+  afterSeq: z._default(
+    z.number({ error: 'must be a number' }).check(z.int('must be a whole number'), z.minimum(0, 'must not be negative')),
+    0,
+  ),
 });
 export const pingFrame = z.object({ action: z.literal('ping') });
 export const sendMessageFrame = z
   .object({
     action: z.literal('sendMessage'),
-    room: roomName.optional(),
-    to: userId.optional(),
+    room: z.optional(roomName),
+    to: z.optional(userId),
     /** Everyone connected; only for tokens with the `admin` role. */
-    broadcast: z.literal(true, { error: 'must be true when present' }).optional(),
+    broadcast: z.optional(z.literal(true, { error: 'must be true when present' })),
     data: jsonValue,
-    clientMsgId: clientMsgId.optional(),
+    clientMsgId: z.optional(clientMsgId),
   })
-  .refine((frame) => [frame.room, frame.to, frame.broadcast].filter((target) => target !== undefined).length === 1, {
-    message: 'sendMessage needs exactly one of room, to or broadcast',
-  });
+  .check(
+    z.refine((frame) => [frame.room, frame.to, frame.broadcast].filter((target) => target !== undefined).length === 1, {
+      message: 'sendMessage needs exactly one of room, to or broadcast',
+    }),
+  );
 
 export const clientFrameSchemas = {
   joinRoom: joinRoomFrame,
@@ -86,36 +98,33 @@ export function isClientAction(value: unknown): value is ClientAction {
 export const userRef = z.object({ userId: z.string(), name: z.string() });
 export type UserRef = z.infer<typeof userRef>;
 
-/** The sender of every server-side push; reserved, no token may claim it. */
-export const SYSTEM_USER: UserRef = Object.freeze({ userId: 'system', name: 'system' });
-
 export const messageFrame = z.object({
   type: z.literal('message'),
-  room: roomName.optional(),
+  room: z.optional(roomName),
   id: z.string(),
-  seq: z.number().int().positive().optional(),
+  seq: z.optional(positiveInt),
   from: userRef,
   data: jsonValue,
   sentAt: z.iso.datetime(),
 });
 
 export const serverFrameSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('joined'), room: roomName, members: z.array(userRef), lastSeq: z.number().int().min(0) }),
+  z.object({ type: z.literal('joined'), room: roomName, members: z.array(userRef), lastSeq: nonNegativeInt }),
   z.object({ type: z.literal('left'), room: roomName }),
-  z.object({ type: z.literal('user_joined'), room: roomName, user: userRef, count: z.number().int().min(0) }),
-  z.object({ type: z.literal('user_left'), room: roomName, user: userRef, count: z.number().int().min(0) }),
+  z.object({ type: z.literal('user_joined'), room: roomName, user: userRef, count: nonNegativeInt }),
+  z.object({ type: z.literal('user_left'), room: roomName, user: userRef, count: nonNegativeInt }),
   messageFrame,
   z.object({
     type: z.literal('ack'),
-    clientMsgId: z.string().optional(),
+    clientMsgId: z.optional(z.string()),
     id: z.string(),
-    seq: z.number().int().positive().optional(),
+    seq: z.optional(positiveInt),
   }),
   z.object({ type: z.literal('typing'), room: roomName, user: userRef }),
   z.object({
     type: z.literal('members'),
     room: roomName,
-    members: z.array(userRef.extend({ connections: z.number().int().positive() })),
+    members: z.array(z.extend(userRef, { connections: positiveInt })),
   }),
   z.object({ type: z.literal('history'), room: roomName, messages: z.array(messageFrame) }),
   z.object({ type: z.literal('pong'), at: z.iso.datetime() }),
@@ -124,14 +133,14 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     code: z.enum(ERROR_CODES),
     message: z.string(),
     requestId: z.string(),
-    action: z.string().optional(),
+    action: z.optional(z.string()),
     /** Echoed from the offending frame, so a client with several requests in flight settles the right one. */
-    room: roomName.optional(),
-    clientMsgId: z.string().optional(),
+    room: z.optional(roomName),
+    clientMsgId: z.optional(z.string()),
     /** With RATE_LIMITED: how long until the connection may send again. */
-    retryAfterMs: z.number().int().min(0).optional(),
+    retryAfterMs: z.optional(nonNegativeInt),
     /** This connection is no longer usable (records gone, token expired): open a new one and send again. */
-    reconnect: z.literal(true).optional(),
+    reconnect: z.optional(z.literal(true)),
   }),
 ]);
 
@@ -147,8 +156,8 @@ export interface RequestRef {
 }
 
 const requestRefFields = z.object({
-  room: roomName.optional().catch(undefined),
-  clientMsgId: clientMsgId.optional().catch(undefined),
+  room: z.catch(z.optional(roomName), undefined),
+  clientMsgId: z.catch(z.optional(clientMsgId), undefined),
 });
 
 /**
@@ -164,7 +173,7 @@ export function requestRefOf(frame: unknown): RequestRef {
 }
 
 /** A zod failure as one readable sentence for an `error` frame. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
@@ -182,10 +191,7 @@ const TOO_LARGE_PARAMS = { code: 'PAYLOAD_TOO_LARGE' } as const satisfies { code
  * `data` must be present: a plain `z.json()` reports a missing value as a bare
  * "Invalid input", which tells an HTTP caller nothing.
  */
-const requiredJson = z
-  .unknown()
-  .refine((value) => value !== undefined, { message: 'is required', abort: true })
-  .pipe(jsonValue);
+const requiredJson = z.pipe(z.unknown().check(z.refine((value) => value !== undefined, { message: 'is required', abort: true })), jsonValue);
 
 type PublishData = z.output<typeof jsonValue>;
 
@@ -201,36 +207,40 @@ export type PublishTarget =
  * dropped, as on client frames. The output is narrowed to one PublishTarget
  * shape so that code branching on it cannot see two targets at once.
  */
-export const publishRequest = z
-  .object({
-    room: roomName.optional(),
-    userId: userId.optional(),
-    broadcast: z.literal(true, { error: 'must be true (leave it out to publish to a room or a user)' }).optional(),
-    data: requiredJson,
-  })
-  .refine((request) => [request.room, request.userId, request.broadcast].filter((v) => v !== undefined).length === 1, {
-    message: 'publish needs exactly one of room, userId or broadcast: true',
-  })
-  .check((ctx) => {
-    // An object-level check so it also runs beside other failures: the size
-    // decides the answer only when it is the sole problem (see publishErrorCode).
-    if (ctx.value.data === undefined) return;
-    const bytes = serialisedBytes(ctx.value.data);
-    if (bytes > MAX_DATA_BYTES) {
-      ctx.issues.push({
-        code: 'custom',
-        path: ['data'],
-        message: `is ${bytes} bytes serialised; the limit is ${MAX_DATA_BYTES}`,
-        input: ctx.value.data,
-        params: TOO_LARGE_PARAMS,
-      });
-    }
-  })
-  .transform((request): PublishTarget => {
+export const publishRequest = z.pipe(
+  z
+    .object({
+      room: z.optional(roomName),
+      userId: z.optional(userId),
+      broadcast: z.optional(z.literal(true, { error: 'must be true (leave it out to publish to a room or a user)' })),
+      data: requiredJson,
+    })
+    .check(
+      z.refine((request) => [request.room, request.userId, request.broadcast].filter((v) => v !== undefined).length === 1, {
+        message: 'publish needs exactly one of room, userId or broadcast: true',
+      }),
+      (ctx) => {
+        // An object-level check so it also runs beside other failures: the size
+        // decides the answer only when it is the sole problem (see publishErrorCode).
+        if (ctx.value.data === undefined) return;
+        const bytes = serialisedBytes(ctx.value.data);
+        if (bytes > MAX_DATA_BYTES) {
+          ctx.issues.push({
+            code: 'custom',
+            path: ['data'],
+            message: `is ${bytes} bytes serialised; the limit is ${MAX_DATA_BYTES}`,
+            input: ctx.value.data,
+            params: TOO_LARGE_PARAMS,
+          });
+        }
+      },
+    ),
+  z.transform((request): PublishTarget => {
     if (request.room !== undefined) return { room: request.room, data: request.data };
     if (request.userId !== undefined) return { userId: request.userId, data: request.data };
     return { broadcast: true, data: request.data };
-  });
+  }),
+);
 
 export type PublishRequest = z.output<typeof publishRequest>;
 
@@ -238,7 +248,7 @@ export type PublishRequest = z.output<typeof publishRequest>;
  * The error code for a rejected publish: PAYLOAD_TOO_LARGE when `data` being
  * too large is the only problem, BAD_REQUEST for anything malformed.
  */
-export function publishErrorCode(error: z.ZodError): Extract<ErrorCode, 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE'> {
+export function publishErrorCode(error: z.core.$ZodError): Extract<ErrorCode, 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE'> {
   const tooLargeOnly = error.issues.every(
     (issue) => issue.code === 'custom' && issue.params?.code === TOO_LARGE_PARAMS.code,
   );

@@ -1,9 +1,7 @@
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import {
-  eventIdempotency,
   flushMetrics,
-  idempotencyStore,
   logger,
   parsePublishRequest,
   ProtocolError,
@@ -12,6 +10,8 @@ import {
   type PublishRequest,
   type PublishResult,
 } from '../core/index.js';
+// Not through the core index: only this function carries Powertools idempotency and its JMESPath engine.
+import { eventIdempotency, idempotencyStore } from '../core/store/idempotency.js';
 
 /**
  * Server-side publish from EventBridge (lib/publish-event-rule.ts): the

@@ -87,6 +87,8 @@ describe('JWT verification settings', () => {
     expect(environmentOf(result.template, authorizer)).not.toHaveProperty('JWT_SECRET_ARN');
     const actions = statementsOfFunction(result.template, authorizer).flatMap(actionsOf);
     expect(actions.filter((action) => !action.startsWith('logs:'))).toEqual([]);
+    // No secret to read, so no Parameters and Secrets extension either.
+    expect(resourcesOfType(result.template, 'AWS::Lambda::Function').filter(([, fn]) => props(fn).Layers !== undefined)).toEqual([]);
   });
 
   it('passes an issuer and audience in secret mode too', () => {

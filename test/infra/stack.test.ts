@@ -297,7 +297,57 @@ describe('functions', () => {
         bundlesAwsSdk: sources.some((source) => source.includes('node_modules/@aws-sdk/')),
       };
     };
-    expect(perFunction(shape)).toEqual(perFunction(() => ({ requireShimFirst: true, exportsHandler: true, minified: true, bundlesAwsSdk: true })));
+    // The authorizer reads its secret through the Parameters and Secrets extension: it needs no SDK.
+    const authorizer = functionBuiltFrom(connectAuthorizer.entry);
+    expect(perFunction(shape)).toEqual(
+      perFunction((id) => ({ requireShimFirst: true, exportsHandler: true, minified: true, bundlesAwsSdk: id !== authorizer })),
+    );
+  });
+
+  it('stay within their bundle budgets: 400 KiB for each route, 150 KiB for the authorizer', () => {
+    // Bundle size is cold-start time; bench/cold-start.ts measures both. A dependency that breaks a budget is a decision, not a drift.
+    const authorizer = functionBuiltFrom(connectAuthorizer.entry);
+    const size = (id: string) => {
+      const kib = Buffer.byteLength(synth.bundleOf(id).code) / 1024;
+      return { kib: Math.round(kib), withinBudget: kib < (id === authorizer ? 150 : 400) };
+    };
+    expect(perFunction(size)).toEqual(perFunction(() => ({ kib: expect.any(Number), withinBudget: true })));
+  });
+
+  it('take AWS credentials from the environment Lambda fills, without the SDK’s default chain and its STS and SSO clients', () => {
+    const credentials = (id: string) => {
+      const { sources } = synth.bundleOf(id);
+      const has = (part: string) => sources.some((source) => source.includes(part));
+      return {
+        fromEnvironment: has('lambdas/core/lambda-credentials.ts'),
+        defaultChain: has('node_modules/@aws-sdk/credential-provider-node/') || has('node_modules/@aws-sdk/nested-clients/'),
+      };
+    };
+    // The authorizer has no AWS client at all.
+    const authorizer = functionBuiltFrom(connectAuthorizer.entry);
+    expect(perFunction(credentials)).toEqual(perFunction((id) => ({ fromEnvironment: id !== authorizer, defaultChain: false })));
+  });
+
+  it('leave the frame schemas (zod) out of the authorizer, which parses no frame', () => {
+    const bundlesZod = (id: string) => synth.bundleOf(id).sources.some((source) => source.includes('node_modules/zod/'));
+    expect(perFunction(bundlesZod)).toEqual(perFunction((id) => id !== functionBuiltFrom(connectAuthorizer.entry)));
+  });
+
+  it('give the authorizer, and only it, the Parameters and Secrets extension (arm64) for its secret, uncached', () => {
+    const authorizer = functionBuiltFrom(connectAuthorizer.entry);
+    const extensionLayer = [{ 'Fn::FindInMap': [expect.any(String), { Ref: 'AWS::Region' }, expect.stringMatching(/arm64$/)] }];
+    expect(perFunction((id) => props(resource(id)).Layers)).toEqual(perFunction((id) => (id === authorizer ? extensionLayer : undefined)));
+    const [mapName, , layerKey] = (props(resource(authorizer)).Layers as [{ 'Fn::FindInMap': [string, unknown, string] }])[0]['Fn::FindInMap'];
+    const layerArns = Object.values(template().toJSON().Mappings[mapName] as Record<string, Record<string, string>>).map((region) => region[layerKey]);
+    expect(layerArns.length).toBeGreaterThan(0);
+    for (const arn of layerArns) expect(arn).toMatch(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/);
+    // lambdas/core/auth/verify-token.ts keeps the secret for the container's life and bounds its read at 4 s.
+    expect(environmentOf(template(), authorizer)).toMatchObject({ PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false', SECRETS_MANAGER_TIMEOUT_MILLIS: '3000' });
+  });
+
+  it('carry Powertools idempotency only in the EventBridge publish function, the one that uses it', () => {
+    const bundlesIdempotency = (id: string) => synth.bundleOf(id).sources.some((source) => source.includes('node_modules/@aws-lambda-powertools/idempotency/'));
+    expect(perFunction(bundlesIdempotency)).toEqual(perFunction((id) => id === functionBuiltFrom(publishEventRule.entry)));
   });
 
   it('keep the route timeout under API Gateway’s 29 s, the authorizer’s shorter', () => {

@@ -1,8 +1,8 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Identity } from '../identity.js';
-import { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, SYSTEM_USER } from '../protocol.js';
+import { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, SYSTEM_USER } from '../protocol-constants.js';
 import { authConfig, MIN_HS256_SECRET_BYTES, type TokenKeySource } from './auth-config.js';
+import { getSecretString } from './secrets-extension.js';
 
 /** Why a token was refused: short, stable, safe to log and to assert on. */
 export type InvalidTokenReason =
@@ -22,8 +22,8 @@ export type InvalidTokenReason =
 /**
  * Every way `verifyToken` fails. The message is the reason only: the token is
  * a bearer credential and must never reach a log through an error. An
- * 'unverifiable' refusal keeps what went wrong as `cause` (an SDK or fetch
- * error, never the token) because that one is for an operator to fix.
+ * 'unverifiable' refusal keeps what went wrong as `cause` (the secret's or the
+ * key set's fetch error, never the token) because that one is for an operator to fix.
  */
 export class InvalidToken extends Error {
   override readonly name = 'InvalidToken';
@@ -45,7 +45,7 @@ interface Verifier {
   /**
    * Pinned per key source: this is what stops `alg: none` and
    * algorithm-confusion tokens. jose checks `alg` against this list before it
-   * asks for a key, so such tokens cost no Secrets Manager or JWKS call.
+   * asks for a key, so such tokens cost no secret or JWKS fetch.
    */
   readonly algorithms: string[];
 }
@@ -87,21 +87,24 @@ function remoteKeys(url: string, cooldownMs: number): JWTVerifyGetKey {
 }
 
 /**
+ * Without a bound a stalled read would run into the Lambda timeout, which API
+ * Gateway answers with 500 instead of the 403 a Deny gives. A little over the
+ * extension's own timeout for Secrets Manager (lib/realtime-stack.ts), so
+ * that its answer, which names what failed, comes first.
+ */
+const SECRET_READ_TIMEOUT_MS = 4_000;
+
+/**
  * The secret is read on first use rather than at load so a Secrets Manager
  * hiccup refuses handshakes instead of failing the container's init, and then
  * kept for the container's life. A failed read is forgotten so the next
  * handshake retries; concurrent first handshakes share the one read.
  */
 function cachedSecret(secretArn: string): () => Promise<Uint8Array> {
-  // The client must be in the secret's region, which is not necessarily the function's.
-  const region = secretArn.split(':')[3];
-  // Without timeouts a stalled call would run into the Lambda timeout, which
-  // API Gateway answers with 500 instead of the 403 a Deny gives.
-  const client = new SecretsManagerClient({ region, requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000 } });
   let pending: Promise<Uint8Array> | undefined;
   return () => {
     if (pending === undefined) {
-      const attempt = readSecret(client, secretArn);
+      const attempt = readSecret(secretArn);
       pending = attempt;
       attempt.catch(() => {
         if (pending === attempt) pending = undefined;
@@ -111,10 +114,10 @@ function cachedSecret(secretArn: string): () => Promise<Uint8Array> {
   };
 }
 
-async function readSecret(client: SecretsManagerClient, secretArn: string): Promise<Uint8Array> {
+async function readSecret(secretArn: string): Promise<Uint8Array> {
   let secret: string | undefined;
   try {
-    ({ SecretString: secret } = await client.send(new GetSecretValueCommand({ SecretId: secretArn })));
+    secret = await getSecretString(secretArn, { timeoutMs: SECRET_READ_TIMEOUT_MS });
   } catch (error) {
     throw new KeyUnavailable('the HS256 secret could not be read from Secrets Manager', { cause: error });
   }
