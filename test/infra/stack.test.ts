@@ -328,9 +328,10 @@ describe('functions', () => {
     expect(perFunction(credentials)).toEqual(perFunction((id) => ({ fromEnvironment: id !== authorizer, defaultChain: false })));
   });
 
-  it('leave the frame schemas (zod) out of the authorizer, which parses no frame', () => {
+  it('leave the frame schemas (zod) out of the authorizer and the fan-out worker, which parse no frame', () => {
     const bundlesZod = (id: string) => synth.bundleOf(id).sources.some((source) => source.includes('node_modules/zod/'));
-    expect(perFunction(bundlesZod)).toEqual(perFunction((id) => id !== functionBuiltFrom(connectAuthorizer.entry)));
+    const parseNoFrame = [functionBuiltFrom(connectAuthorizer.entry), functionBuiltFrom(fanOutWorker.entry)];
+    expect(perFunction(bundlesZod)).toEqual(perFunction((id) => !parseNoFrame.includes(id)));
   });
 
   it('give the authorizer, and only it, the Parameters and Secrets extension (arm64) for its secret, uncached', () => {
