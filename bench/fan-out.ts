@@ -41,7 +41,7 @@ const { floorPoster } = await import('./floor.js');
 const floor = floorPoster(stack.httpEndpoint, config.fanOutConcurrency);
 
 const sizes = [10, 100, 1000];
-const samplesFor = (size: number): number => (quick ? (size >= 1000 ? 7 : 11) : size >= 1000 ? 25 : 41);
+const samplesFor = (size: number): number => (quick ? (size >= 1000 ? 5 : 9) : size >= 1000 ? 25 : 41);
 /** The naive design takes seconds a sample (its Scan reads the whole table); its median needs few. */
 const naiveSamples = quick ? 3 : 9;
 const UNRELATED = 10_000;
@@ -110,7 +110,7 @@ async function measure(clients: readonly BenchClient[], size: number, room: stri
   const naive: number[] = [];
   const floorTimes: number[] = [];
   // Warm-up rounds (connections, JIT), then the designs in turn, so noise hits all alike.
-  for (let i = -3; i < samplesFor(size); i += 1) {
+  for (let i = quick ? -2 : -3; i < samplesFor(size); i += 1) {
     const a = await timeOurs(sender, room, size);
     const b = i >= -1 && i < naiveSamples ? await timeNaive(room, size, connectionIds[0] ?? '') : undefined;
     const c = await timeFloor(room, recipients);

@@ -59,7 +59,7 @@ export async function seedConnections({ prefix, count, roomOf }: SeedOptions): P
         pending = (UnprocessedItems?.[config.tableName] ?? []).flatMap((request) => (request.PutRequest?.Item ? [request.PutRequest.Item] : []));
       }
     },
-    { concurrency: 8 },
+    { concurrency: 12 },
   );
   return ids;
 }

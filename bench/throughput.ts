@@ -19,7 +19,7 @@ export interface ThroughputResult {
 
 const clientCount = Number(process.env.BENCH_CLIENTS ?? 50);
 const messagesEach = Number(process.env.BENCH_MESSAGES_EACH ?? (quick ? 5 : 10));
-const handshakes = quick ? 200 : 500;
+const handshakes = quick ? 120 : 500;
 
 // Every member sends as fast as it can: the rate limit is not what is measured.
 quietHandlers({ RATE_LIMIT_FRAMES: '100000' });
