@@ -128,14 +128,13 @@ export async function fanOutToRoom(
   room: string,
   frame: ServerFrame,
   exceptConnectionId?: string,
-  cascade = 0,
 ): Promise<FanOutResult> {
   const pages = roomConnectionPages(room)[Symbol.asyncIterator]();
   const inline = async function* (first: readonly string[]): AsyncGenerator<readonly string[]> {
     yield first;
     for (let page = await pages.next(); page.done !== true; page = await pages.next()) yield page.value;
   };
-  if (config.fanOutQueueUrl === undefined) return fanOutPages(inline([]), frame, exceptConnectionId, room, cascade);
+  if (config.fanOutQueueUrl === undefined) return fanOutPages(inline([]), frame, exceptConnectionId, room);
 
   // Read until the room is known to be large or known not to be.
   const seen: string[] = [];
@@ -148,7 +147,7 @@ export async function fanOutToRoom(
     }
     seen.push(...page.value);
   }
-  if (exhausted) return fanOutPages(inline(seen), frame, exceptConnectionId, room, cascade);
+  if (exhausted) return fanOutPages(inline(seen), frame, exceptConnectionId, room);
   if (frame.type !== 'message') {
     // Presence in a large room would cost a post per member for every join,
     // leave and keystroke: only messages are delivered there (docs/protocol.md).
@@ -204,7 +203,6 @@ async function fanOutPages(
   frame: ServerFrame,
   exceptConnectionId: string | undefined,
   room?: string,
-  cascade = 0,
 ): Promise<FanOutResult> {
   const total: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
   for await (const page of pages) {
@@ -212,7 +210,7 @@ async function fanOutPages(
       .filter((connectionId) => connectionId !== exceptConnectionId)
       .map((connectionId) => (room === undefined ? { connectionId } : { connectionId, room }));
     if (recipients.length === 0) continue;
-    const result = await postToConnections(recipients, frame, cascade);
+    const result = await postToConnections(recipients, frame);
     total.delivered += result.delivered;
     total.gone += result.gone;
     total.failed += result.failed;
