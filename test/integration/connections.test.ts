@@ -1,7 +1,7 @@
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { keys, userPartition } from '../../lambdas/core/table.js';
-import { connectionItems, getItem, nowSeconds, partitionItems, setExpiresAt } from '../support/table.js';
+import { connectionItems, expireConnection, getItem, nowSeconds, partitionItems } from '../support/table.js';
 import { TestConnection } from '../support/test-connection.js';
 import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 
@@ -119,7 +119,7 @@ describe('table setup', () => {
   // DynamoDB Local sweeps expired items every few seconds to tens of seconds.
   it('lets DynamoDB Local delete an expired connection record by itself', { timeout: 90_000 }, async () => {
     const conn = await TestConnection.open('expiring');
-    await setExpiresAt(keys.connection(conn.connectionId), nowSeconds() - 1);
+    await expireConnection(conn.connectionId, nowSeconds() - 1);
 
     await vi.waitFor(
       async () => {

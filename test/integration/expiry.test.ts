@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { keys } from '../../lambdas/core/table.js';
 import { managementApi } from '../support/management-api.js';
-import { getItem, nowSeconds, setExpiresAt } from '../support/table.js';
+import { expireConnection, getItem, nowSeconds, setExpiresAt } from '../support/table.js';
 import { TestConnection } from '../support/test-connection.js';
 
 // This file's table has no TTL deletion: expired items stay, as they do on AWS
@@ -54,7 +54,7 @@ describe('expired items', () => {
 
   it('leave a connection whose own record expired unable to act until it reconnects', async () => {
     const conn = await TestConnection.open('gil');
-    await setExpiresAt(keys.connection(conn.connectionId), past());
+    await expireConnection(conn.connectionId, past());
 
     expect(await conn.send({ action: 'joinRoom', room: 'any' })).toMatchObject({
       type: 'error',

@@ -56,6 +56,24 @@ export async function setExpiresAt(key: ItemKey, expiresAt: number): Promise<voi
   );
 }
 
+/**
+ * Makes every item of a connection expire at `expiresAt`, as happens to a
+ * connection API Gateway dropped without `$disconnect` once time passes: the
+ * record, its user and everyone-set links and its memberships together.
+ */
+export async function expireConnection(connectionId: string, expiresAt: number): Promise<void> {
+  const record = await getItem(keys.connection(connectionId));
+  if (record === undefined) throw new Error(`connection ${connectionId} has no record`);
+  const rooms = record.rooms instanceof Set ? [...(record.rooms as Set<string>)] : [];
+  const itemKeys = [
+    keys.connection(connectionId),
+    keys.userConnection(String(record.userId), connectionId),
+    keys.broadcastMember(Number(record.broadcastShard), connectionId),
+    ...rooms.map((room) => keys.membership(room, connectionId)),
+  ];
+  for (const key of itemKeys) await setExpiresAt(key, expiresAt);
+}
+
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** How many items the whole table holds. A Scan: fine in a test, never on a hot path. */

@@ -102,12 +102,12 @@ export async function postRoomMessage(
   const { id, from, data } = content;
   const message: RoomMessage = { type: 'message', id, from, data, room, seq, sentAt: new Date().toISOString() };
   const earlier = sent === undefined ? undefined : await claimClientMessage(message, sent);
-  if (earlier !== undefined) {
+  if (sent !== undefined && earlier !== undefined) {
     // Already sent under this clientMsgId: the `seq` just taken stays a gap.
-    await restoreMessage(earlier);
+    await restoreMessage(earlier, sent);
     return { message: earlier, result: { delivered: 0, gone: 0, failed: 0 } };
   }
-  const [, result] = await Promise.all([storeMessage(message), fanOutToRoom(room, message, exceptConnectionId)]);
+  const [, result] = await Promise.all([storeMessage(message, sent), fanOutToRoom(room, message, exceptConnectionId)]);
   return { message, result };
 }
 

@@ -82,12 +82,16 @@ export async function claimClientMessage(message: StoredMessage, sent: ClientMes
   }
 }
 
-/** Stores a room message for `history`, readable until the history retention passes. */
-export async function storeMessage(message: StoredMessage): Promise<void> {
+/**
+ * Stores a room message for `history`, readable until the history retention
+ * passes. The sender's `clientMsgId` is kept beside the frame (not in it), so
+ * a check of the table can prove one `clientMsgId` was stored once.
+ */
+export async function storeMessage(message: StoredMessage, sent?: ClientMessageRef): Promise<void> {
   await dynamo.send(
     new PutCommand({
       TableName: config.tableName,
-      Item: { ...keys.roomMessage(message.room, message.seq), message, expiresAt: historyExpiry() },
+      Item: historyItem(message, sent),
     }),
   );
 }
@@ -96,18 +100,23 @@ export async function storeMessage(message: StoredMessage): Promise<void> {
  * Writes a claimed message to history again, unless it is there: repairs a
  * send whose function stopped between its claim and its history write.
  */
-export async function restoreMessage(message: StoredMessage): Promise<void> {
+export async function restoreMessage(message: StoredMessage, sent: ClientMessageRef): Promise<void> {
   try {
     await dynamo.send(
       new PutCommand({
         TableName: config.tableName,
-        Item: { ...keys.roomMessage(message.room, message.seq), message, expiresAt: historyExpiry() },
+        Item: historyItem(message, sent),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
+}
+
+function historyItem(message: StoredMessage, sent: ClientMessageRef | undefined): Record<string, unknown> {
+  const clientMsgId = sent === undefined ? {} : { clientMsgId: sent.clientMsgId };
+  return { ...keys.roomMessage(message.room, message.seq), message, ...clientMsgId, expiresAt: historyExpiry() };
 }
 
 function historyExpiry(): number {
