@@ -5,6 +5,13 @@ import { assertJava } from './java.js';
 export interface DynamoDbLocal {
   readonly endpoint: string;
   stop(): Promise<void>;
+  /**
+   * Freezes the process (SIGSTOP): its port still accepts connections but
+   * nothing answers, as with a stalled network. Fault tests use it.
+   */
+  pause(): void;
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void;
 }
 
 export interface DynamoDbLocalOptions {
@@ -33,6 +40,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
+    child.kill('SIGCONT'); // a paused process acts on SIGTERM only once it runs
     await gone;
   };
   try {
@@ -42,7 +50,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
     throw error;
   }
   exited.catch(() => undefined);
-  return { endpoint, stop };
+  const signal = (name: NodeJS.Signals) => () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+  };
+  return { endpoint, stop, pause: signal('SIGSTOP'), resume: signal('SIGCONT') };
 }
 
 /** A client for DynamoDB Local, which accepts any credentials but needs some to sign with. */

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { StandardRetryStrategy } from '@smithy/core/retry';
+import type { HandlerExecutionContext, InitializeHandler } from '@smithy/types';
 import { config } from './config.js';
 import { ConnectionPoster } from './connection-poster.js';
 
@@ -19,11 +20,42 @@ const region = process.env.AWS_REGION ?? 'us-east-1';
 const localCredentials =
   process.env.AWS_ACCESS_KEY_ID === undefined ? { accessKeyId: 'local', secretAccessKey: 'local' } : undefined;
 
-/** The low-level client, for libraries that take one (Powertools idempotency). */
+/**
+ * Request handler options that give up on a call with no answer: a timed-out
+ * call fails (and is retried, as any transient error) rather than waiting
+ * on, which is what the handler otherwise does with its requestTimeout.
+ */
+function boundedRequests(requestTimeout: number) {
+  return { connectionTimeout: 1_000, requestTimeout, throwOnRequestTimeout: true };
+}
+
+/**
+ * The low-level client, for libraries that take one (Powertools idempotency).
+ * Every request is bounded in time: DynamoDB answers in milliseconds, and a
+ * frame waiting on one that never answers should get INTERNAL in seconds,
+ * not hang until API Gateway's 29 s.
+ */
 export const dynamoClient = new DynamoDBClient({
   region,
+  requestHandler: boundedRequests(config.dynamoDbTimeoutMs),
   ...(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint, credentials: localCredentials }),
 });
+dynamoClient.middlewareStack.add(nameTheFailedCall, { step: 'initialize', name: 'nameTheFailedCall' });
+
+/**
+ * Adds the DynamoDB operation to a failure's message, so the log line of a
+ * failed request says what failed ("connect ECONNREFUSED …" alone does not).
+ */
+function nameTheFailedCall<Output extends object>(next: InitializeHandler<object, Output>, context: HandlerExecutionContext): InitializeHandler<object, Output> {
+  return async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      if (error instanceof Error) error.message = `DynamoDB ${context.commandName ?? 'request'} failed: ${error.message}`;
+      throw error;
+    }
+  };
+}
 
 export const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
 
@@ -47,6 +79,7 @@ export function managementClient(): ApiGatewayManagementApiClient {
       region,
       endpoint: config.managementEndpoint,
       retryStrategy: postRetryStrategy,
+      requestHandler: boundedRequests(config.postTimeoutMs),
       ...(config.managementEndpoint.startsWith('http://') ? { credentials: localCredentials } : {}),
     });
   }

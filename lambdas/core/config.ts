@@ -52,6 +52,12 @@ export interface Config {
   /** A post with no answer after this long is abandoned and retried (a transient error). */
   readonly postTimeoutMs: number;
   /**
+   * A DynamoDB request with no answer after this long is abandoned (and
+   * retried, up to the SDK's 3 attempts): without it, a stalled connection
+   * would hold the frame until the function's own timeout.
+   */
+  readonly dynamoDbTimeoutMs: number;
+  /**
    * The fan-out queue (SQS) that spreads a large room's delivery over worker
    * functions; unset, every fan-out is posted by the function that sends.
    */
@@ -88,6 +94,7 @@ export const config: Config = Object.freeze({
   fanOutConcurrency: positiveInt('FANOUT_CONCURRENCY', 32),
   postMaxAttempts: positiveInt('POST_MAX_ATTEMPTS', 4),
   postTimeoutMs: positiveInt('POST_TIMEOUT_MS', 5_000),
+  dynamoDbTimeoutMs: positiveInt('DYNAMODB_TIMEOUT_MS', 3_000),
   fanOutQueueUrl: optionalText('FANOUT_QUEUE_URL'),
   largeRoomThreshold: positiveInt('LARGE_ROOM_THRESHOLD', LARGE_ROOM_DEFAULTS.threshold),
   fanOutBatchSize: positiveInt('FANOUT_BATCH_SIZE', LARGE_ROOM_DEFAULTS.batchSize),

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import { ensureTable } from '../../local/table-setup.js';
 import { managementApi } from './management-api.js';
 import { localDynamoDbClient } from '../../local/dynamodb-local.js';
+import { runAfterTableCheck } from './after-table-check.js';
 import { settledViolations } from './invariants.js';
 
 process.env.DYNAMODB_ENDPOINT = inject('dynamoDbEndpoint');
@@ -32,6 +33,7 @@ afterAll(() => managementApi.stop());
 afterAll(async () => {
   const client = localDynamoDbClient(process.env.DYNAMODB_ENDPOINT as string);
   const violations = await settledViolations(client, process.env.TABLE_NAME as string).finally(() => client.destroy());
+  await runAfterTableCheck();
   if (violations.length > 0) {
     throw new Error(`the table is not sound after this file's tests:\n  ${violations.join('\n  ')}`);
   }

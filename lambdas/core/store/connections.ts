@@ -4,7 +4,7 @@
  * the everyone-set link `ALL#<shard>/CONN#<id>` (broadcasts).
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
@@ -178,11 +178,24 @@ export async function refreshConnectionExpiry(connection: ConnectionRecord): Pro
   return expiresAt;
 }
 
+/** The most items one TransactWriteItems call may hold. */
+const TRANSACTION_LIMIT = 100;
+/** A transaction cancelled by a concurrent write to one of its items is tried again, this often in all. */
+const CONFLICT_ATTEMPTS = 3;
+
 /**
- * Deletes every item of a connection: memberships and links first, the record
- * that lists them last, so a purge cut short can simply run again. `alsoRooms`
- * names rooms known to hold a membership the record may not list (a purge
- * found through a room's fan-out after the record was already gone).
+ * Deletes every item of a connection: its record, its user and everyone-set
+ * links and its memberships, all or none (one transaction), so a purge cut
+ * short never leaves a record listing rooms it is no longer in, and a join
+ * racing it either lands before it (and is deleted with the rest) or finds
+ * no record. `alsoRooms` names rooms known to hold a membership the record
+ * may not list (a purge found through a room's fan-out after the record was
+ * already gone).
+ *
+ * A connection holds at most `MAX_ROOMS_PER_CONNECTION` rooms (50 by
+ * default), so it fits one transaction; were it configured above what one
+ * holds, the items are deleted in batches instead, the record last, so that
+ * running the purge again finishes it.
  */
 export async function deleteConnectionItems(
   connectionId: string,
@@ -195,8 +208,30 @@ export async function deleteConnectionItems(
     dependents.push(keys.userConnection(record.userId, connectionId));
     dependents.push(keys.broadcastMember(record.broadcastShard, connectionId));
   }
-  await deleteItems(dependents);
-  await deleteItems([keys.connection(connectionId)]);
+  const all = [...dependents, keys.connection(connectionId)];
+  if (all.length > TRANSACTION_LIMIT) {
+    await deleteItems(dependents);
+    await deleteItems([keys.connection(connectionId)]);
+    return;
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await dynamo.send(
+        new TransactWriteCommand({ TransactItems: all.map((Key) => ({ Delete: { TableName: config.tableName, Key } })) }),
+      );
+      return;
+    } catch (error) {
+      if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
+    }
+  }
+}
+
+function isTransactionConflict(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict')
+  );
 }
 
 /**
