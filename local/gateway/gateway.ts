@@ -346,8 +346,7 @@ export class LocalGateway {
     // integration failure), the connection will not be made"), and measured
     // answers of a deployed API (github.com/if1live/aws-lambda-nodejs-event,
     // documents/websocket.md: 2xx connects, other statuses refuse with that
-    // status, a throw refuses with 502). None of them shows the empty result
-    // refused.
+    // status). None of them shows the empty result refused.
     const statusCode = result?.statusCode ?? 200;
     if (statusCode < 200 || statusCode > 299) return this.refuse(socket, statusCode, client.sourceIp, result?.body);
 
