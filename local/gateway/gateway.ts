@@ -5,7 +5,7 @@
  * identity source and API Gateway's limits and timeouts, and serves the
  * Management API and the admin API on the same port.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -45,6 +45,20 @@ export interface LocalGatewayOptions {
   readonly maxConnectionSeconds?: number;
   /** Run the `$connect` REQUEST authorizer (default true). */
   readonly authorize?: boolean;
+  /**
+   * The authorizer module, relative to the project root (default
+   * `connectAuthorizer.entry`); tests give a slow or failing one.
+   */
+  readonly authorizerEntry?: string;
+  /**
+   * API Gateway's integration timeout, in milliseconds (default
+   * `INTEGRATION_TIMEOUT_MS`, 29 s, which AWS does not let you raise). A
+   * handler or authorizer slower than this gets API Gateway's answer instead
+   * of its own: a message route the `Endpoint request timed out` frame,
+   * `$connect` a 504, the authorizer a 500; the late result is discarded.
+   * Tests set a short one rather than wait 29 s.
+   */
+  readonly integrationTimeoutMs?: number;
   readonly routes?: readonly RouteDefinition[];
   /** One line per notable event (connections, refusals, handler failures). */
   readonly log?: (line: string) => void;
@@ -57,6 +71,16 @@ export interface LocalGatewayOptions {
 
 type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 type AdminHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * API Gateway's integration timeout for WebSocket APIs: "50 milliseconds -
+ * 29 seconds for all integration types", not adjustable (API Gateway
+ * developer guide, "Quotas for configuring and running a WebSocket API").
+ */
+export const INTEGRATION_TIMEOUT_MS = 29_000;
+
+/** A handler's result, or the note that API Gateway stopped waiting for it. */
+type Outcome<T> = { readonly timedOut: false; readonly value: T } | { readonly timedOut: true };
 
 /** Close codes API Gateway uses. */
 const GOING_AWAY = 1001;
@@ -133,6 +157,8 @@ export class LocalGateway {
   private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   private readonly connections = new Map<string, LocalConnection>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** Sockets handed to `ws` for the 101: a later failure may no longer answer them with a status. */
+  private readonly upgraded = new WeakSet<Duplex>();
   private readonly log: (line: string) => void;
   private api: ApiInfo | undefined;
 
@@ -141,10 +167,10 @@ export class LocalGateway {
     // Node's default 16 KiB header limit would answer an oversized token with
     // 431 before the authorizer could refuse it with 403, as API Gateway does.
     this.server = createServer({ maxHeaderSize: 64 * 1024 }, (request, response) =>
-      this.track(this.serveHttp(request, response)),
+      this.track(this.serveHttpOrFail(request, response)),
     );
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.track(this.upgrade(request, socket, head)),
+      this.track(this.upgradeOrRefuse(request, socket, head)),
     );
   }
 
@@ -174,7 +200,7 @@ export class LocalGateway {
   async warm(): Promise<void> {
     await Promise.all([
       ...this.routes.map((route) => loadHandler(route)),
-      ...((this.options.authorize ?? true) ? [loadEntry(connectAuthorizer.entry)] : []),
+      ...((this.options.authorize ?? true) ? [loadEntry(this.options.authorizerEntry ?? connectAuthorizer.entry)] : []),
     ]);
   }
 
@@ -220,6 +246,59 @@ export class LocalGateway {
 
   // ── handshake ────────────────────────────────────────────────────────────
 
+  /**
+   * Runs a handler (or the authorizer) under API Gateway's integration
+   * timeout. A failure before the deadline rejects as the handler's own; after
+   * it, API Gateway has answered already, so what the handler still does is
+   * only logged, and its result is discarded.
+   */
+  private async withinIntegrationTimeout<T>(label: string, run: () => Promise<T>): Promise<Outcome<T>> {
+    const limitMs = this.integrationTimeoutMs;
+    // Through a promise, so a handler that throws synchronously rejects like one that throws asynchronously.
+    const work = Promise.resolve().then(run);
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<Outcome<T>>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve({ timedOut: true });
+      }, limitMs);
+    });
+    void work.then(
+      () => {
+        if (timedOut) this.log(`${label} finished after the ${limitMs} ms integration timeout: its result is discarded`);
+      },
+      (error: unknown) => {
+        if (timedOut) this.log(`${label} failed after the ${limitMs} ms integration timeout: ${String(error)}`);
+      },
+    );
+    try {
+      return await Promise.race([work.then((value): Outcome<T> => ({ timedOut: false, value })), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private get integrationTimeoutMs(): number {
+    return this.options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  }
+
+  /**
+   * A failure in the gateway's own handshake code (not a handler's: those are
+   * answered inside) would otherwise leave the client waiting for an answer
+   * that never comes: it is logged and refused with 500 instead.
+   */
+  private async upgradeOrRefuse(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    try {
+      await this.upgrade(request, socket, head);
+    } catch (error) {
+      this.log(`handshake failed in the gateway: ${String(error)}`);
+      // Past the 101 the socket belongs to `ws`; before it, nothing has been written yet.
+      if (socket.writable && !this.upgraded.has(socket)) this.refuse(socket, 500, request.socket.remoteAddress ?? '');
+      else socket.destroy();
+    }
+  }
+
   private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
     const url = parseUrl(request.url);
@@ -243,17 +322,33 @@ export class LocalGateway {
       authorized = { ...client, authorizer: outcome };
     }
 
-    let result: RouteResult;
+    let outcome: Outcome<RouteResult | null | undefined>;
     try {
-      result = await (await loadHandler(findRoute('$connect', this.routes)))(
-        connectEvent(this.apiInfo, authorized, request.headers, url.searchParams),
-        lambdaContext('connect'),
+      const event = connectEvent(this.apiInfo, authorized, request.headers, url.searchParams);
+      outcome = await this.withinIntegrationTimeout('$connect', async () =>
+        (await loadHandler(findRoute('$connect', this.routes)))(event, lambdaContext('connect')),
       );
     } catch (error) {
       this.log(`$connect threw: ${String(error)}`);
       return this.refuse(socket, 500, client.sourceIp);
     }
-    if (result.statusCode < 200 || result.statusCode > 299) return this.refuse(socket, result.statusCode, client.sourceIp, result.body);
+    if (outcome.timedOut) {
+      // API Gateway's answer to an integration that does not answer in time.
+      this.log(`$connect timed out after ${this.integrationTimeoutMs} ms: refused with 504`);
+      return this.refuse(socket, 504, client.sourceIp);
+    }
+    const result = outcome.value;
+    // A handler that returns nothing (`async () => {}`) has not failed, and
+    // API Gateway refuses a handshake only when `$connect` fails or answers a
+    // status outside 2xx: the connection is accepted, as with a 200. Sources:
+    // the API Gateway developer guide ("$connect and $disconnect routes": "If
+    // the $connect request fails (e.g., due to AuthN/AuthZ failure or an
+    // integration failure), the connection will not be made"), and measured
+    // answers of a deployed API (github.com/if1live/aws-lambda-nodejs-event,
+    // documents/websocket.md: 2xx connects, other statuses refuse with that
+    // status). None of them shows the empty result refused.
+    const statusCode = result?.statusCode ?? 200;
+    if (statusCode < 200 || statusCode > 299) return this.refuse(socket, statusCode, client.sourceIp, result?.body);
 
     if (socket.destroyed) {
       // The client left while `$connect` ran: API Gateway still reports the disconnect.
@@ -265,6 +360,7 @@ export class LocalGateway {
     let connection: LocalConnection | undefined;
     const guard = new FrameSizeGuard(MAX_FRAME_BYTES, () => connection?.close(MESSAGE_TOO_BIG, 'Message too big'));
     socket.on('data', (chunk: Buffer) => guard.push(chunk));
+    this.upgraded.add(socket);
     this.sockets.handleUpgrade(request, socket, head, (ws) => {
       connection = new LocalConnection(
         authorized,
@@ -291,14 +387,27 @@ export class LocalGateway {
     // API Gateway checks the identity source itself and answers 401 without calling the authorizer.
     const token = search.get(connectAuthorizer.tokenQueryParameter);
     if (token === null || token === '') return 401;
-    let result: APIGatewayAuthorizerResult;
+    let outcome: Outcome<APIGatewayAuthorizerResult | null | undefined>;
     try {
-      const authorizer = await loadEntry<AuthorizerHandler>(connectAuthorizer.entry);
-      result = await authorizer(authorizerEvent(this.apiInfo, client, request.headers, search));
+      const event = authorizerEvent(this.apiInfo, client, request.headers, search);
+      outcome = await this.withinIntegrationTimeout('the authorizer', async () =>
+        (await loadEntry<AuthorizerHandler>(this.options.authorizerEntry ?? connectAuthorizer.entry))(event),
+      );
     } catch (error) {
       // A Lambda authorizer that fails with "Unauthorized" means 401; any other failure is a 500.
-      return error instanceof Error && error.message === 'Unauthorized' ? 401 : 500;
+      if (error instanceof Error && error.message === 'Unauthorized') return 401;
+      this.log(`the authorizer failed: ${String(error)}`);
+      return 500;
     }
+    if (outcome.timedOut) {
+      // The authorizer is an integration too, under the same 29 s limit; its
+      // timeout is taken as any other authorizer failure (500).
+      this.log(`the authorizer timed out after ${this.integrationTimeoutMs} ms: refused with 500`);
+      return 500;
+    }
+    const result = outcome.value;
+    // An authorizer that returns no policy allows nothing.
+    if (result === null || result === undefined) return 403;
     const statements = result.policyDocument?.Statement ?? [];
     const allowed =
       statements.some((statement) => statement.Effect === 'Allow') &&
@@ -348,45 +457,88 @@ export class LocalGateway {
   }
 
   private async dispatch(connection: LocalConnection, data: Buffer, isBinary: boolean): Promise<void> {
-    // Binary frames cannot be route-selected on `$request.body.action`.
-    const body = isBinary ? data.toString('base64') : data.toString('utf8');
-    const route = isBinary ? findRoute('$default', this.routes) : selectRoute(body, this.routes);
-    const event = messageEvent(this.apiInfo, connection.client, route.routeKey, body, isBinary);
-    let result: RouteResult;
+    const { connectionId } = connection.client;
+    let requestId: string | undefined;
     try {
-      result = await (await loadHandler(route))(event, lambdaContext(route.name));
+      // Binary frames cannot be route-selected on `$request.body.action`.
+      const body = isBinary ? data.toString('base64') : data.toString('utf8');
+      const route = isBinary ? findRoute('$default', this.routes) : selectRoute(body, this.routes);
+      const event = messageEvent(this.apiInfo, connection.client, route.routeKey, body, isBinary);
+      requestId = event.requestContext.requestId;
+      let outcome: Outcome<RouteResult | null | undefined>;
+      try {
+        outcome = await this.withinIntegrationTimeout(route.routeKey, async () =>
+          (await loadHandler(route))(event, lambdaContext(route.name)),
+        );
+      } catch (error) {
+        this.log(`${route.routeKey} threw: ${String(error)}`);
+        await this.answerWithGatewayError(connection, 'Internal server error', requestId);
+        return;
+      }
+      if (outcome.timedOut) {
+        // What API Gateway sends when the integration does not answer in time
+        // (a client's report: github.com/Kludex/mangum/issues/128, and
+        // github.com/aws/chalice/issues/1406); the connection stays open.
+        this.log(`${route.routeKey} timed out after ${this.integrationTimeoutMs} ms on ${connectionId}: answered "Endpoint request timed out"`);
+        await this.answerWithGatewayError(connection, 'Endpoint request timed out', requestId);
+        return;
+      }
+      // A handler that returns nothing has no route response to send.
+      const reply = outcome.value?.body;
+      if (!route.twoWay || reply === undefined || reply === '') return;
+      if (Buffer.byteLength(reply) > MAX_MESSAGE_BYTES) {
+        // API Gateway does not deliver a route response over its message limit.
+        this.log(`${route.routeKey} answered ${Buffer.byteLength(reply)} bytes, over ${MAX_MESSAGE_BYTES}: not delivered`);
+        return;
+      }
+      await connection.send(reply).catch((error: unknown) => {
+        this.log(`${route.routeKey}'s route response to ${connectionId} was not delivered: ${String(error)}`);
+      });
     } catch (error) {
-      this.log(`${route.routeKey} threw: ${String(error)}`);
-      await connection
-        .send(
-          JSON.stringify({
-            message: 'Internal server error',
-            connectionId: connection.client.connectionId,
-            requestId: event.requestContext.requestId,
-          }),
-        )
-        .catch(() => undefined);
-      return;
+      // The gateway's own code failed (not the handler's): answered as API
+      // Gateway answers any internal failure, so the client is not left waiting.
+      this.log(`dispatching a frame from ${connectionId} failed in the gateway: ${String(error)}`);
+      await this.answerWithGatewayError(connection, 'Internal server error', requestId ?? randomUUID());
     }
-    if (!route.twoWay || result.body === undefined || result.body === '') return;
-    if (Buffer.byteLength(result.body) > MAX_MESSAGE_BYTES) {
-      // API Gateway does not deliver a route response over its message limit.
-      this.log(`${route.routeKey} answered ${Buffer.byteLength(result.body)} bytes, over ${MAX_MESSAGE_BYTES}: not delivered`);
-      return;
-    }
-    await connection.send(result.body).catch(() => undefined);
+  }
+
+  /** API Gateway's own error frame, for a request the integration did not answer. */
+  private async answerWithGatewayError(connection: LocalConnection, message: string, requestId: string): Promise<void> {
+    const { connectionId } = connection.client;
+    await connection.send(JSON.stringify({ message, connectionId, requestId })).catch((error: unknown) => {
+      this.log(`"${message}" to ${connectionId} was not delivered: ${String(error)}`);
+    });
   }
 
   private async runDisconnect(client: ClientInfo, code: number, reason: string): Promise<void> {
     try {
-      const handler = await loadHandler(findRoute('$disconnect', this.routes));
-      await handler(disconnectEvent(this.apiInfo, client, code, reason), lambdaContext('disconnect'));
+      const event = disconnectEvent(this.apiInfo, client, code, reason);
+      const outcome = await this.withinIntegrationTimeout('$disconnect', async () =>
+        (await loadHandler(findRoute('$disconnect', this.routes)))(event, lambdaContext('disconnect')),
+      );
+      // Nobody is left to answer: the timeout is only logged.
+      if (outcome.timedOut) this.log(`$disconnect for ${client.connectionId} timed out after ${this.integrationTimeoutMs} ms`);
     } catch (error) {
       this.log(`$disconnect threw: ${String(error)}`);
     }
   }
 
   // ── HTTP: Management API and admin API ───────────────────────────────────
+
+  /**
+   * A failure in the gateway's HTTP code would leave the request unanswered:
+   * it is logged and answered with 500, or the socket is cut when the
+   * response had already begun.
+   */
+  private async serveHttpOrFail(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      await this.serveHttp(request, response);
+    } catch (error) {
+      this.log(`${request.method ?? 'GET'} ${request.url ?? '/'} failed in the gateway: ${String(error)}`);
+      if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
+      else response.destroy();
+    }
+  }
 
   private async serveHttp(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = parseUrl(request.url);

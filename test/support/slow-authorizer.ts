@@ -1,0 +1,1 @@
+export { slowAuthorizer as handler } from './failure-routes.js';
