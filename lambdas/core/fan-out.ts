@@ -114,8 +114,15 @@ export async function postEncoded(
   count('PostsDelivered', result.delivered);
   count('PostsFailed', result.failed);
   count('GoneConnectionsPurged', gone.length);
-  if (gone.length > 0) logger.info('purging gone connections', { connectionIds: gone.map((r) => r.connectionId) });
-  await purgeGone(gone, options.cascade ?? 0);
+  if (gone.length > 0) {
+    logger.info('purging gone connections', { connectionIds: gone.map((r) => r.connectionId) });
+    // The posts are done and counted: a purge that fails must not turn them
+    // into a failed request. Each purge is all or nothing, and the next post
+    // to a connection still listed is answered 410 again and purges it then.
+    await purgeGone(gone, options.cascade ?? 0).catch((error: unknown) => {
+      logger.warn('purge of gone connections failed; the next post to them tries again', { error: error as Error });
+    });
+  }
   return { result, failed };
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -21,6 +21,8 @@ export class ManagementApiStub {
   private readonly failures = new Map<string, ScriptedFailure & { remaining: number }>();
   private readonly unnamedGone = new Set<string>();
   private readonly attempts = new Map<string, number>();
+  private readonly stalls = new Map<string, number>();
+  private readonly held = new Set<ServerResponse>();
   private server: Server | undefined;
 
   async start(): Promise<string> {
@@ -38,6 +40,13 @@ export class ManagementApiStub {
           const type = this.unnamedGone.has(connectionId) ? {} : { 'x-amzn-ErrorType': 'GoneException' };
           response.writeHead(410, { 'content-type': 'application/json', ...type });
           response.end(JSON.stringify({ message: null }));
+          return;
+        }
+        const stalls = this.stalls.get(connectionId) ?? 0;
+        if (stalls > 0) {
+          // No answer at all, as from an endpoint that stopped responding; released by reset().
+          this.stalls.set(connectionId, stalls - 1);
+          this.held.add(response);
           return;
         }
         const failure = this.failures.get(connectionId);
@@ -58,6 +67,7 @@ export class ManagementApiStub {
   }
 
   async stop(): Promise<void> {
+    for (const response of this.held) response.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -96,7 +106,15 @@ export class ManagementApiStub {
     this.failures.set(connectionId, { ...failure, remaining: times });
   }
 
+  /** The next `times` posts to the connection get no answer: the poster's timeout has to end them. */
+  stall(connectionId: string, times: number): void {
+    this.stalls.set(connectionId, times);
+  }
+
   reset(): void {
+    for (const response of this.held) response.destroy();
+    this.held.clear();
+    this.stalls.clear();
     this.frames.clear();
     this.gone.clear();
     this.failures.clear();

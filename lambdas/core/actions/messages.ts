@@ -107,8 +107,12 @@ export async function postRoomMessage(
     await restoreMessage(earlier, sent);
     return { message: earlier, result: { delivered: 0, gone: 0, failed: 0 } };
   }
-  const [, result] = await Promise.all([storeMessage(message, sent), fanOutToRoom(room, message, exceptConnectionId)]);
-  return { message, result };
+  // Both run to the end before either's failure is reported: a function that
+  // answered as soon as the store failed would end with the fan-out half done.
+  const [stored, fannedOut] = await Promise.allSettled([storeMessage(message, sent), fanOutToRoom(room, message, exceptConnectionId)]);
+  if (stored.status === 'rejected') throw stored.reason;
+  if (fannedOut.status === 'rejected') throw fannedOut.reason;
+  return { message, result: fannedOut.value };
 }
 
 /** Tells the others in a joined room that this user is typing; nothing is stored. */
