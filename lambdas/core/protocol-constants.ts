@@ -7,6 +7,11 @@
 
 /** `data` of a message, serialised, may not exceed this (PAYLOAD_TOO_LARGE). */
 export const MAX_DATA_BYTES = 16 * 1024;
+/**
+ * How deep `data` may nest (BAD_REQUEST deeper): a frame's 32 KiB hold
+ * thousands of levels, more than a recursive validator's stack survives.
+ */
+export const MAX_DATA_DEPTH = 64;
 /** API Gateway closes the connection (1009) on a single frame larger than this. */
 export const MAX_FRAME_BYTES = 32 * 1024;
 /** API Gateway's limit for one message, fragmented frames included. */

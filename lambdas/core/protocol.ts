@@ -12,6 +12,7 @@ import {
   ERROR_CODES,
   MAX_CLIENT_MSG_ID_LENGTH,
   MAX_DATA_BYTES,
+  MAX_DATA_DEPTH,
   MAX_USER_ID_LENGTH,
   ROOM_NAME_PATTERN,
   serialisedBytes,
@@ -33,7 +34,34 @@ const userId = z
   .string({ error: 'must be a user id string' })
   .check(z.minLength(1, 'must not be empty'), z.maxLength(MAX_USER_ID_LENGTH, `must be at most ${MAX_USER_ID_LENGTH} characters`));
 
-const jsonValue = z.json();
+type JsonValue = z.output<ReturnType<typeof z.json>>;
+
+/**
+ * Any JSON value nested at most MAX_DATA_DEPTH levels, checked without
+ * recursion: `z.json()` recurses once per level, and a 32 KiB frame of
+ * nested arrays exhausted its stack (a RangeError, answered INTERNAL).
+ */
+const jsonValue = z.custom<JsonValue>(
+  (value) => isJsonWithinDepth(value, MAX_DATA_DEPTH),
+  `must be JSON nested at most ${MAX_DATA_DEPTH} levels deep`,
+);
+
+export function isJsonWithinDepth(value: unknown, maxDepth: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { value: current, depth } = next;
+    if (current === null || typeof current === 'string' || typeof current === 'boolean') continue;
+    if (typeof current === 'number') {
+      if (!Number.isFinite(current)) return false;
+      continue;
+    }
+    if (typeof current !== 'object' || depth >= maxDepth) return false;
+    const prototype = Object.getPrototypeOf(current) as unknown;
+    if (!Array.isArray(current) && prototype !== Object.prototype && prototype !== null) return false;
+    for (const child of Object.values(current)) pending.push({ value: child, depth: depth + 1 });
+  }
+  return true;
+}
 
 /** The sender's own id for a send: a resend with the same one is answered, not repeated. */
 const clientMsgId = z

@@ -14,6 +14,7 @@ import {
   type PublishRequest,
   type ServerFrame,
 } from '../../lambdas/core/index.js';
+import { decodeStoredMessage } from '../../lambdas/core/store/stored-message.js';
 import { broadcastShardOf, keys } from '../../lambdas/core/table.js';
 import { handler } from '../../lambdas/handlers/admin.js';
 import { lambdaContext } from '../support/events.js';
@@ -119,9 +120,8 @@ describe('POST /publish to a room', () => {
     const answer = await callAdmin('POST', '/publish', { room: 'private-empty', data: [1, 2] });
 
     expect(answer).toMatchObject({ status: 200, json: { seq: 1, delivered: 0, gone: 0, failed: 0 } });
-    expect(await getItem(keys.roomMessage('private-empty', 1))).toMatchObject({
-      message: { type: 'message', room: 'private-empty', seq: 1, from: SYSTEM, data: [1, 2] },
-    });
+    const stored = await getItem(keys.roomMessage('private-empty', 1));
+    expect(decodeStoredMessage(stored?.message)).toMatchObject({ type: 'message', room: 'private-empty', seq: 1, from: SYSTEM, data: [1, 2] });
     expect(await getItem(keys.roomSequence('private-empty'))).toMatchObject({ seq: 1 });
   });
 

@@ -6,6 +6,7 @@
  */
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { decodeStoredMessage } from '../../lambdas/core/store/stored-message.js';
 import { broadcastPartition, keys, userPartition } from '../../lambdas/core/table.js';
 
 export type TableItem = Record<string, unknown>;
@@ -84,7 +85,7 @@ function historyViolations(items: readonly TableItem[], byKey: ReadonlyMap<strin
     const ids = new Set<string>();
     const clientMsgIds = new Set<string>();
     for (const item of stored) {
-      const message = (item.message ?? {}) as { id?: unknown; seq?: unknown; room?: unknown; from?: { userId?: unknown } };
+      const message = storedMessageOf(item) as { id?: unknown; seq?: unknown; room?: unknown; from?: { userId?: unknown } };
       const seq = Number(message.seq);
       if (keyOf(keys.roomMessage(room, seq)) !== keyOf(item) || message.room !== room) {
         violations.push(`${keyOf(item)} holds message ${String(message.room)}/${String(message.seq)}`);
@@ -101,9 +102,9 @@ function historyViolations(items: readonly TableItem[], byKey: ReadonlyMap<strin
     }
   }
   for (const claim of items.filter((item) => String(item.sk).startsWith('SENT#'))) {
-    const message = (claim.message ?? {}) as { id?: unknown; seq?: unknown; room?: unknown };
+    const message = storedMessageOf(claim) as { id?: unknown; seq?: unknown; room?: unknown };
     const stored = byKey.get(keyOf(keys.roomMessage(String(message.room), Number(message.seq))));
-    const storedId = (stored?.message as { id?: unknown } | undefined)?.id;
+    const storedId = stored === undefined ? undefined : (storedMessageOf(stored) as { id?: unknown }).id;
     if (stored !== undefined && storedId !== message.id) {
       violations.push(`${keyOf(claim)} claims seq ${String(message.seq)}, which holds another message`);
     }
@@ -123,6 +124,10 @@ export async function settledViolations(client: DynamoDBClient, tableName: strin
     if (violations.length === 0 || Date.now() >= deadline) return violations;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+function storedMessageOf(item: TableItem): unknown {
+  return item.message === undefined ? {} : decodeStoredMessage(item.message);
 }
 
 export function keyOf(item: { pk?: unknown; sk?: unknown }): string {

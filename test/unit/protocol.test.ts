@@ -180,6 +180,27 @@ describe('sendMessage', () => {
     expect(failureText('sendMessage', { room: 'lobby', data: () => 1 })).toMatch(/\bdata\b/);
   });
 
+  it('accepts data nested 64 levels deep and rejects 65, naming the limit', () => {
+    const nested = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+    expect(parsed('sendMessage', { room: 'lobby', data: nested(64) })).toMatchObject({ room: 'lobby' });
+    expect(failureText('sendMessage', { room: 'lobby', data: nested(65) })).toMatch(/data.*nested at most 64 levels/);
+  });
+
+  // Found by the fuzz test: z.json() recursed once per level and overflowed its stack.
+  it('rejects data nested 15,000 levels deep (a 32 KiB frame) without overflowing the stack', () => {
+    const deep = JSON.parse(`${'['.repeat(15_000)}${']'.repeat(15_000)}`) as unknown;
+    const result = clientFrameSchemas.sendMessage.safeParse({ action: 'sendMessage', room: 'lobby', data: deep });
+    expect(result.success).toBe(false);
+    expect(result.error && describeIssues(result.error)).toMatch(/nested at most 64 levels/);
+    expect(serverFrameSchema.safeParse({ type: 'message', id: 'i', from: { userId: 'u', name: 'u' }, data: deep, sentAt: 'now' }).success).toBe(false);
+  });
+
+  it('rejects data that is not plain JSON (undefined inside, NaN, a class instance)', () => {
+    for (const data of [{ a: undefined }, [Number.NaN], new Date(0)]) {
+      expect(failureText('sendMessage', { room: 'lobby', data })).toMatch(/\bdata\b/);
+    }
+  });
+
   it('rejects an empty to, naming the field', () => {
     expect(failureText('sendMessage', { to: '', data: 1 })).toMatch(/\bto\b/);
   });

@@ -15,6 +15,7 @@ import {
   connectionIdFromSortKey,
   keys,
   userPartition,
+  type ItemKey,
 } from '../table.js';
 import { deleteItems } from './batch-delete.js';
 import { getItems } from './batch-get.js';
@@ -180,17 +181,19 @@ export async function refreshConnectionExpiry(connection: ConnectionRecord): Pro
 
 /** The most items one TransactWriteItems call may hold. */
 const TRANSACTION_LIMIT = 100;
-/** A transaction cancelled by a concurrent write to one of its items is tried again, this often in all. */
-const CONFLICT_ATTEMPTS = 3;
+/** A purge raced by another write to the connection's items reads the record again and retries, this often in all. */
+const PURGE_ATTEMPTS = 4;
 
 /**
  * Deletes every item of a connection: its record, its user and everyone-set
  * links and its memberships, all or none (one transaction), so a purge cut
- * short never leaves a record listing rooms it is no longer in, and a join
- * racing it either lands before it (and is deleted with the rest) or finds
- * no record. `alsoRooms` names rooms known to hold a membership the record
- * may not list (a purge found through a room's fan-out after the record was
- * already gone).
+ * short never leaves a record listing rooms it is no longer in. The record is
+ * deleted only if its rooms are still the ones read: a join that lands
+ * between the read and the delete fails the condition, and the purge reads
+ * the record again and takes the new membership with it, instead of leaving
+ * it behind pointing at nothing. `alsoRooms` names rooms known to hold a
+ * membership the record may not list (a purge found through a room's fan-out
+ * after the record was already gone).
  *
  * A connection holds at most `MAX_ROOMS_PER_CONNECTION` rooms (50 by
  * default), so it fits one transaction; were it configured above what one
@@ -202,35 +205,58 @@ export async function deleteConnectionItems(
   record: ConnectionRecord | undefined,
   alsoRooms: readonly string[] = [],
 ): Promise<void> {
+  let current = record;
+  for (let attempt = 1; ; attempt += 1) {
+    const dependents = dependentKeys(connectionId, current, alsoRooms);
+    if (dependents.length + 1 > TRANSACTION_LIMIT) {
+      await deleteItems(dependents);
+      await deleteItems([keys.connection(connectionId)]);
+      return;
+    }
+    try {
+      await dynamo.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...dependents.map((Key) => ({ Delete: { TableName: config.tableName, Key } })),
+            { Delete: { TableName: config.tableName, Key: keys.connection(connectionId), ...roomsStillAsRead(current) } },
+          ],
+        }),
+      );
+      return;
+    } catch (error) {
+      if (attempt >= PURGE_ATTEMPTS || !cancelledBy(error, ['TransactionConflict', 'ConditionalCheckFailed'])) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
+      current = await getConnectionRecord(connectionId);
+    }
+  }
+}
+
+function dependentKeys(connectionId: string, record: ConnectionRecord | undefined, alsoRooms: readonly string[]): ItemKey[] {
   const rooms = new Set([...(record?.rooms ?? []), ...alsoRooms]);
   const dependents = [...rooms].map((room) => keys.membership(room, connectionId));
   if (record !== undefined) {
     dependents.push(keys.userConnection(record.userId, connectionId));
     dependents.push(keys.broadcastMember(record.broadcastShard, connectionId));
   }
-  const all = [...dependents, keys.connection(connectionId)];
-  if (all.length > TRANSACTION_LIMIT) {
-    await deleteItems(dependents);
-    await deleteItems([keys.connection(connectionId)]);
-    return;
-  }
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await dynamo.send(
-        new TransactWriteCommand({ TransactItems: all.map((Key) => ({ Delete: { TableName: config.tableName, Key } })) }),
-      );
-      return;
-    } catch (error) {
-      if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
-    }
-  }
+  return dependents;
 }
 
-function isTransactionConflict(error: unknown): boolean {
+/** The condition that the record is gone or holds exactly the rooms it held when read (an empty set is no attribute). */
+function roomsStillAsRead(record: ConnectionRecord | undefined) {
+  if (record === undefined) return { ConditionExpression: 'attribute_not_exists(pk)' };
+  if (record.rooms.length === 0) return { ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(rooms)' };
+  const names = record.rooms.map((_, index) => `:room${index}`);
+  const values = Object.fromEntries(record.rooms.map((room, index) => [`:room${index}`, room]));
+  return {
+    ConditionExpression: `attribute_not_exists(pk) OR (size(rooms) = :roomCount AND ${names.map((name) => `contains(rooms, ${name})`).join(' AND ')})`,
+    ExpressionAttributeValues: { ':roomCount': record.rooms.length, ...values },
+  };
+}
+
+function cancelledBy(error: unknown, codes: readonly string[]): boolean {
   return (
     error instanceof TransactionCanceledException &&
-    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'TransactionConflict')
+    (error.CancellationReasons ?? []).some((reason) => codes.includes(reason.Code ?? ''))
   );
 }
 

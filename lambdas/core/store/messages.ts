@@ -11,6 +11,7 @@ import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
 import type { MessageFrame } from '../protocol.js';
 import { keys, LAST_MESSAGE_SORT_KEY, messageSortKey, roomPartition } from '../table.js';
+import { decodeStoredMessage, encodeStoredMessage } from './stored-message.js';
 import { queryAll } from './query.js';
 
 /**
@@ -68,7 +69,11 @@ export async function claimClientMessage(message: StoredMessage, sent: ClientMes
     await dynamo.send(
       new PutCommand({
         TableName: config.tableName,
-        Item: { ...keys.sentClientMessage(sent.userId, message.room, sent.clientMsgId), message, expiresAt: historyExpiry() },
+        Item: {
+          ...keys.sentClientMessage(sent.userId, message.room, sent.clientMsgId),
+          message: encodeStoredMessage(message),
+          expiresAt: historyExpiry(),
+        },
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
         ExpressionAttributeValues: { ':now': nowSeconds() },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -78,7 +83,7 @@ export async function claimClientMessage(message: StoredMessage, sent: ClientMes
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException) || error.Item === undefined) throw error;
     // The document client leaves the failed item in DynamoDB's wire format.
-    return unmarshall(error.Item).message as StoredMessage;
+    return decodeStoredMessage(unmarshall(error.Item).message) as StoredMessage;
   }
 }
 
@@ -116,7 +121,7 @@ export async function restoreMessage(message: StoredMessage, sent: ClientMessage
 
 function historyItem(message: StoredMessage, sent: ClientMessageRef | undefined): Record<string, unknown> {
   const clientMsgId = sent === undefined ? {} : { clientMsgId: sent.clientMsgId };
-  return { ...keys.roomMessage(message.room, message.seq), message, ...clientMsgId, expiresAt: historyExpiry() };
+  return { ...keys.roomMessage(message.room, message.seq), message: encodeStoredMessage(message), ...clientMsgId, expiresAt: historyExpiry() };
 }
 
 function historyExpiry(): number {
@@ -141,5 +146,5 @@ export async function readHistory(room: string, afterSeq: number, limit: number)
     },
     limit,
   );
-  return items.map((item) => item.message as MessageFrame);
+  return items.map((item) => decodeStoredMessage(item.message));
 }
