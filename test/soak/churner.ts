@@ -28,6 +28,8 @@ export interface ChurnerContext {
   readonly ackLatenciesMs: number[];
   /** What churners did to themselves: terminated, deleted, deleteGone, restarted. */
   readonly actions: Record<string, number>;
+  /** Why the SDK said it was reconnecting. */
+  readonly reconnectReasons: Record<string, number>;
 }
 
 interface Life {
@@ -130,6 +132,7 @@ export class Churner {
     });
     life.client.on('state', (change) => {
       if (change.state === 'open' && change.previous === 'reconnecting') this.reconnects += 1;
+      if (change.state === 'reconnecting') bump(this.context.reconnectReasons, String(change.reason));
     });
     // Errors that settle no request (stray error frames) are counted from the raw frames.
     life.client.on('error', () => undefined);

@@ -8,6 +8,7 @@ export class FrameCounters {
   readonly errorFramesByCode: Record<string, number> = {};
   internalServerErrors = 0;
   readonly sendsRefusedByCode: Record<string, number> = {};
+  readonly framesInByType: Record<string, number> = {};
 
   /** Counts one raw frame from the server. */
   see(raw: string): void {
@@ -19,6 +20,7 @@ export class FrameCounters {
     }
     if (typeof frame !== 'object' || frame === null) return;
     const fields = frame as { type?: unknown; code?: unknown; message?: unknown };
+    bump(this.framesInByType, String(fields.type));
     if (fields.type === 'error') bump(this.errorFramesByCode, String(fields.code));
     else if (fields.type === undefined && fields.message === 'Internal server error') this.internalServerErrors += 1;
   }

@@ -35,6 +35,8 @@ export function formatReport(report: SoakReport): string {
   row('handshakes refused, by status', counts(report.handshakes.refusedByStatus));
   row('reconnects (SDK)', report.reconnects);
   row('churn', `${counts(report.churnActions)}; ${report.churnerLives} client lives`);
+  row('reconnect causes (SDK)', counts(report.reconnectReasons));
+  row('frames received, by type', counts(report.framesInByType));
   row('error frames, by code', counts(report.errorFramesByCode));
   row('Internal server error frames', report.internalServerErrorFrames);
   row('handlers that threw', report.handlerFailures.count);

@@ -66,6 +66,9 @@ export interface SoakReport {
   readonly handlerFailures: { readonly count: number; readonly samples: readonly string[] };
   readonly reconnects: number;
   readonly churnActions: Record<string, number>;
+  readonly reconnectReasons: Record<string, number>;
+  /** Frames the clients received, by type: presence frames cost a post per member too. */
+  readonly framesInByType: Record<string, number>;
   readonly churnerLives: number;
   readonly invariantViolations: readonly string[];
   readonly itemsByKind: Record<string, number>;
@@ -104,6 +107,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const counters = new FrameCounters();
     const ackLatenciesMs: number[] = [];
     const churnActions: Record<string, number> = {};
+    const reconnectReasons: Record<string, number> = {};
     const allRooms = Array.from({ length: resolved.rooms }, (_, index) => `soak-${index + 1}`);
     const stayerCount = Math.max(1, Math.round(resolved.clients * resolved.stayerShare));
     const churnerCount = Math.max(0, resolved.clients - stayerCount);
@@ -135,6 +139,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           dropIntervalMs: resolved.dropIntervalMs,
           ackLatenciesMs,
           actions: churnActions,
+          reconnectReasons,
         }),
     ));
 
@@ -150,7 +155,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     while (Date.now() < runEndsAt) {
       await sleep(Math.min(10_000, runEndsAt - Date.now()));
       const reconnects = churners.reduce((sum, churner) => sum + churner.reconnects, 0);
-      progress(`${Math.round((Date.now() - runStartedAt) / 1000)} s: ${ledger.size} acked, ${reconnects} reconnects, ${gatewayLog.handshakesMade} handshakes`);
+      progress(
+        `${Math.round((Date.now() - runStartedAt) / 1000)} s: ${ledger.size} acked, ${reconnects} reconnects, ${gatewayLog.handshakesMade} handshakes, ` +
+          `${Object.values(counters.framesInByType).reduce((sum, count) => sum + count, 0)} frames received`,
+      );
     }
     const runSeconds = (Date.now() - runStartedAt) / 1000;
 
@@ -221,6 +229,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       handlerFailures: { count: gatewayLog.failures.length, samples: gatewayLog.failures.slice(0, 10) },
       reconnects: churners.reduce((sum, churner) => sum + churner.reconnects, 0),
       churnActions,
+      reconnectReasons,
+      framesInByType: counters.framesInByType,
       churnerLives: churners.reduce((sum, churner) => sum + churner.lives.length, 0),
       invariantViolations,
       itemsByKind,

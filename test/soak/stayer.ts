@@ -188,7 +188,8 @@ export class Stayer {
   }
 
   private transmit(clientMsgId: string, room: string, data: unknown): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ action: 'sendMessage', room, data, clientMsgId }));
+    if (this.socket?.readyState !== WebSocket.OPEN) return;
+    this.socket.send(JSON.stringify({ action: 'sendMessage', room, data, clientMsgId }));
   }
 
   private acknowledged(frame: ServerFrame): void {
