@@ -64,8 +64,13 @@ export class Churner {
     return this.lives.map((life) => life.inbox);
   }
 
+  /** Connects and joins its rooms. */
   async start(): Promise<void> {
     await this.startLife();
+  }
+
+  /** Starts chatting and being dropped. */
+  churn(): void {
     this.scheduleSend();
     this.scheduleDrop();
   }

@@ -32,10 +32,11 @@ export interface SoakOptions {
   /**
    * Each client sends about this often. The default keeps a connection far
    * under the per-connection rate limit (40 frames per 10 s) even with a
-   * reconnect's joins and history reads.
+   * reconnect's joins and history reads, and the whole run within what two
+   * cores can post at 300 clients. Default 10 s.
    */
   readonly sendIntervalMs?: number | undefined;
-  /** Each churner is dropped (or closed and replaced) about this often. */
+  /** Each churner is dropped (or closed and replaced) about this often. Default 15 s. */
   readonly dropIntervalMs?: number | undefined;
   readonly seed?: number | undefined;
   /** Progress lines while it runs. */
@@ -89,8 +90,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     rooms: options.rooms,
     seconds: options.seconds,
     stayerShare: options.stayerShare ?? 1 / 3,
-    sendIntervalMs: options.sendIntervalMs ?? 6_000,
-    dropIntervalMs: options.dropIntervalMs ?? 10_000,
+    sendIntervalMs: options.sendIntervalMs ?? 10_000,
+    dropIntervalMs: options.dropIntervalMs ?? 15_000,
     seed: options.seed ?? Date.now() % 1_000_000,
   };
   const progress = options.progress ?? (() => undefined);
@@ -147,8 +148,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // A few at a time: a burst of hundreds of handshakes at once would only measure the authorizer's queue.
     progress(`starting ${stayerCount} stayers and ${churnerCount} churners in ${resolved.rooms} rooms (seed ${resolved.seed})`);
     await pMap(stayers, (stayer) => stayer.start(), { concurrency: 16 });
+    progress(`${stayerCount} stayers joined in ${Math.round((Date.now() - rampStartedAt) / 1000)} s`);
     await pMap(churners, (churner) => churner.start(), { concurrency: 16 });
+    progress(`${churnerCount} churners joined in ${Math.round((Date.now() - rampStartedAt) / 1000)} s`);
     const rampSeconds = (Date.now() - rampStartedAt) / 1000;
+    for (const stayer of stayers) stayer.chat();
+    for (const churner of churners) churner.churn();
 
     const runStartedAt = Date.now();
     const runEndsAt = runStartedAt + resolved.seconds * 1000;

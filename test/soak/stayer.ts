@@ -77,6 +77,10 @@ export class Stayer {
       if (joined.type !== 'joined' || typeof joined.lastSeq !== 'number') throw new Error(`${this.userId} could not join ${room}: ${JSON.stringify(joined)}`);
       this.inbox.joined(room, joined.lastSeq);
     }
+  }
+
+  /** Starts chatting. */
+  chat(): void {
     this.scheduleSend();
     this.resendTimer = setInterval(() => this.resendUnanswered(), 1_000);
   }
