@@ -458,10 +458,16 @@ export class RealtimeClient {
 
   // ── requests ─────────────────────────────────────────────────────────────
 
-  /** Resolves with the current connection once the client is open. */
+  /**
+   * Resolves with the current connection once the client is open. A current
+   * connection whose socket is already closing (the server's close frame came,
+   * or the socket was cut) but has not reported its end yet is not ready:
+   * handing it out would fail the request at once, and a retry loop that
+   * never waits for anything would keep the close event from ever arriving.
+   */
   private ready(session: number): Promise<Connection> {
     if (session !== this.session || this.currentState === 'closed') return Promise.reject(closedError());
-    if (this.currentState === 'open' && this.current !== undefined) return Promise.resolve(this.current);
+    if (this.currentState === 'open' && this.current?.isOpen === true) return Promise.resolve(this.current);
     return new Promise((resolve, reject) => this.readyWaiters.add({ resolve, reject }));
   }
 

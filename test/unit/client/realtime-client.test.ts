@@ -3,6 +3,7 @@
  * and refusals the real backend produces only by chance, made to happen.
  */
 import { createServer } from 'node:net';
+import WebSocket from 'ws';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RealtimeError} from '../../../client/index.js';
 import { RealtimeClient, type RealtimeClientOptions, type StateChange } from '../../../client/index.js';
@@ -207,6 +208,40 @@ describe('RealtimeClient sends', () => {
 
     await expect(members).resolves.toHaveLength(1);
     expect(errors).toEqual([]);
+  });
+
+  it('waits for a connection that is closing to end before sending on the next, rather than spinning on it', async () => {
+    const sockets: WebSocket[] = [];
+    let closingReads = 0;
+    const readyState = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'readyState')?.get;
+    class CountingWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+        // A client that retries while the socket says CLOSING reads this in a loop that never yields;
+        // past a bound it throws, so the test fails instead of hanging the worker.
+        Object.defineProperty(this, 'readyState', {
+          get: () => {
+            const state = readyState?.call(this) as number;
+            if (state === WebSocket.CLOSING && ++closingReads > 10_000) throw new Error('spinning on a closing connection');
+            return state;
+          },
+        });
+      }
+    }
+    await joinedClient('r', 0, { WebSocket: CountingWebSocket });
+
+    // CLOSING at once, and its close event comes only on a later turn of the event loop
+    // (as after the server's close frame, until the close handshake completes).
+    sockets[0]?.terminate();
+    const sent = client.send('r', 'sent while the connection closes');
+
+    const second = await server.connection(1);
+    await second.acceptJoin('r', 0);
+    const frame = await second.next('sendMessage');
+    second.send({ type: 'ack', clientMsgId: frame.clientMsgId, id: 'm-1', seq: 1 });
+    await expect(sent).resolves.toMatchObject({ id: 'm-1', seq: 1 });
+    expect(closingReads).toBeLessThan(100);
   });
 });
 
