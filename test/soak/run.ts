@@ -29,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('npm run soak -- [--clients 300] [--rooms 30] [--seconds 60] [--stayer-share 0.33] [--send-interval-ms 10000] [--drop-interval-ms 15000] [--seed N]');
+  console.log('npm run soak -- [--clients 300] [--rooms 30] [--seconds 60] [--stayer-share 0.33] [--send-interval-ms 10000] [--drop-interval-ms 30000] [--seed N]');
   process.exit(0);
 }
 
