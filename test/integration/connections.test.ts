@@ -1,7 +1,7 @@
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keys, userPartition } from '../../lambdas/core/table.js';
-import { connectionItems, expireConnection, getItem, nowSeconds, partitionItems } from '../support/table.js';
+import { connectionItems, getItem, partitionItems } from '../support/table.js';
 import { TestConnection } from '../support/test-connection.js';
 import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 
@@ -114,19 +114,5 @@ describe('table setup', () => {
     );
     client.destroy();
     expect(TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
-  });
-
-  // DynamoDB Local sweeps expired items every few seconds to tens of seconds
-  // (about 20 s alone; over 80 s once, with the whole suite's tables busy).
-  it('lets DynamoDB Local delete an expired connection record by itself', { timeout: 180_000 }, async () => {
-    const conn = await TestConnection.open('expiring');
-    await expireConnection(conn.connectionId, nowSeconds() - 1);
-
-    await vi.waitFor(
-      async () => {
-        expect(await getItem(keys.connection(conn.connectionId))).toBeUndefined();
-      },
-      { timeout: 170_000, interval: 500 },
-    );
   });
 });
