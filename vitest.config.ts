@@ -1,8 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
-// The SDK's notice that it will need Node 22 next year is for users, not test output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const quietLogs = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_REGION: 'us-east-1' };
 
 export default defineConfig({

@@ -99,8 +99,6 @@ function deployedFunctions(synth: ReturnType<typeof synthesize>): DeployedFuncti
         environment: {
           ...functionVariables(resources, stackName, id),
           ...lambdaRuntimeVariables({ functionName, memorySize: Number(properties.MemorySize ?? 128), runtime: String(properties.Runtime), taskRoot: dir }),
-          // This machine's Node may be older than the runtime's; the SDK's notice about it is no part of a Lambda init.
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       };
     });

@@ -9,7 +9,6 @@ import type { LocalStack } from '../local/local-stack.js';
 
 /** Set before any handler module loads: they read their environment once. */
 export function quietHandlers(extra: Record<string, string> = {}): void {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   Object.assign(process.env, extra);

@@ -14,14 +14,14 @@ const ESM_REQUIRE_BANNER =
   "import { createRequire as __realtimeCreateRequire } from 'node:module'; const require = __realtimeCreateRequire(import.meta.url);";
 
 /**
- * Minified ESM for Node.js 22 (the functions' runtime), every dependency
+ * Minified ESM for Node.js 24 (the functions' runtime), every dependency
  * bundled, the AWS SDK included: the deployed code runs the versions
  * package-lock.json pins and the tests ran, not whatever SDK the runtime
  * happens to carry.
  */
 export const functionBundling: BundlingOptions = {
   format: OutputFormat.ESM,
-  target: 'node22',
+  target: 'node24',
   // Prefer packages' ES module builds: they tree-shake, CommonJS builds do not.
   mainFields: ['module', 'main'],
   banner: ESM_REQUIRE_BANNER,

@@ -56,7 +56,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const tableName = process.env.TABLE_NAME;
 
   if (options.port !== 0) await assertPortFree(options.port, 'PORT');

@@ -9,7 +9,7 @@ import { kib } from '../client/build.js';
 import { mintDevToken } from './dev-token.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 
-const REQUIRED_NODE = 20;
+const REQUIRED_NODE = 22;
 
 function fail(message: string): never {
   console.error(`\n✖ ${message}\n`);
@@ -17,7 +17,7 @@ function fail(message: string): never {
 }
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
-if (nodeMajor < REQUIRED_NODE) fail(`Node.js ${REQUIRED_NODE} or newer is needed; this is ${process.version}.`);
+if (nodeMajor < REQUIRED_NODE) fail(`Node.js ${REQUIRED_NODE} or newer is needed (24 recommended); this is ${process.version}. Get it from https://nodejs.org or with nvm (nvm install 24).`);
 
 const { values: args } = parseArgs({
   options: {
