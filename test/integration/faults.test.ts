@@ -1,9 +1,9 @@
-import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dynamo } from '../../lambdas/core/clients.js';
 import { metrics } from '../../lambdas/core/observability.js';
 import { keys } from '../../lambdas/core/table.js';
+import { throttled } from '../support/dynamo-faults.js';
 import { managementApi } from '../support/management-api.js';
 import { connectionItems, getItem } from '../support/table.js';
 import { TestConnection } from '../support/test-connection.js';
@@ -138,8 +138,6 @@ describe('a post answered 5xx or 413', () => {
 });
 
 describe('DynamoDB throttling', () => {
-  const throttled = () =>
-    new ProvisionedThroughputExceededException({ message: 'Throughput exceeded', $metadata: { httpStatusCode: 400 } });
 
   it('answers a message route with an INTERNAL error frame carrying the request id, and writes nothing', async () => {
     dynamoMock.restore();

@@ -4,7 +4,7 @@
  * the everyone-set link `ALL#<shard>/CONN#<id>` (broadcasts).
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
@@ -20,6 +20,7 @@ import {
 import { deleteItems } from './batch-delete.js';
 import { getItems } from './batch-get.js';
 import { liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
+import { cancelledFor } from './transaction-errors.js';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
@@ -224,7 +225,7 @@ export async function deleteConnectionItems(
       );
       return;
     } catch (error) {
-      if (attempt >= PURGE_ATTEMPTS || !cancelledBy(error, ['TransactionConflict', 'ConditionalCheckFailed'])) throw error;
+      if (attempt >= PURGE_ATTEMPTS || !cancelledFor(error, ['TransactionConflict', 'ConditionalCheckFailed'])) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * attempt));
       current = await getConnectionRecord(connectionId);
     }
@@ -251,13 +252,6 @@ function roomsStillAsRead(record: ConnectionRecord | undefined) {
     ConditionExpression: `attribute_not_exists(pk) OR (size(rooms) = :roomCount AND ${names.map((name) => `contains(rooms, ${name})`).join(' AND ')})`,
     ExpressionAttributeValues: { ':roomCount': record.rooms.length, ...values },
   };
-}
-
-function cancelledBy(error: unknown, codes: readonly string[]): boolean {
-  return (
-    error instanceof TransactionCanceledException &&
-    (error.CancellationReasons ?? []).some((reason) => codes.includes(reason.Code ?? ''))
-  );
 }
 
 /**

@@ -2,7 +2,6 @@
  * Room memberships: `ROOM#<room>/CONN#<id>`, one per joined connection, kept
  * in agreement with the `rooms` set on the connection record by transactions.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamo } from '../clients.js';
@@ -10,6 +9,7 @@ import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
 import { connectionIdFromSortKey, keys, roomPartition } from '../table.js';
 import type { ConnectionRecord } from './connections.js';
+import { cancelledFor } from './transaction-errors.js';
 import { liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
 
 export interface RoomMembership {
@@ -60,10 +60,10 @@ export async function addMembership(connection: ConnectionRecord, room: string):
     );
     return 'added';
   } catch (error) {
-    if (!isConditionCancel(error)) throw error;
+    if (!cancelledFor(error, ['ConditionalCheckFailed'])) throw error;
     // Judged from the record as it was when the condition failed, not from the
     // caller's earlier read: a concurrent join may have filled the last slot.
-    const failed = (error as TransactionCanceledException).CancellationReasons?.[0]?.Item;
+    const failed = error.CancellationReasons?.[0]?.Item;
     const current = failed === undefined ? undefined : unmarshall(failed);
     if (current === undefined || Number(current.expiresAt) <= now) return 'connection-gone';
     return 'room-limit';
@@ -87,13 +87,6 @@ export async function removeMembership(connectionId: string, room: string): Prom
         { Delete: { TableName: config.tableName, Key: keys.membership(room, connectionId) } },
       ],
     }),
-  );
-}
-
-function isConditionCancel(error: unknown): boolean {
-  return (
-    error instanceof TransactionCanceledException &&
-    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed')
   );
 }
 
