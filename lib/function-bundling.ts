@@ -3,6 +3,7 @@
  * NodejsFunction runs with, in one place, so that what is measured
  * (bench/cold-start.ts) and what is deployed are the same bundle.
  */
+import * as path from 'node:path';
 import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /**
@@ -41,3 +42,11 @@ export const functionBundling: BundlingOptions = {
   // A bundle-size report per function drowns the output; warnings and errors still show.
   logLevel: LogLevel.WARNING,
 };
+
+/** Where the installed package keeps each handler's prebuilt bundle (index.mjs and its source map). */
+export const PREBUILT_FUNCTIONS_DIR = 'dist/functions';
+
+/** The prebuilt bundle's directory for a handler entry: `lambdas/handlers/ping.ts` → `dist/functions/lambdas/handlers/ping`. */
+export function prebuiltBundleDir(projectRoot: string, entry: string): string {
+  return path.join(projectRoot, PREBUILT_FUNCTIONS_DIR, entry.replace(/\.ts$/, ''));
+}

@@ -20,7 +20,9 @@ export interface RealtimeAlarmsProps {
   readonly deadLetterQueue: sqs.IQueue;
   /** The fan-out queue's dead letters: batches of a large room that workers could not deliver. */
   readonly fanOutDeadLetterQueue: sqs.IQueue;
-  /** Subscribed to a topic every alarm notifies. @default - alarms only, no notification */
+  /** Notified by every alarm and its recovery. @default - alarms only, no notification, unless alarmEmail is given */
+  readonly alarmTopic?: sns.ITopic;
+  /** Subscribed to a new topic every alarm notifies (not with alarmTopic). @default - no topic */
   readonly alarmEmail?: string;
 }
 
@@ -50,7 +52,8 @@ const TABLE_OPERATIONS = [
  */
 export class RealtimeAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
-  readonly topic: sns.Topic | undefined;
+  /** The topic alarms notify: the one given, or the one made for alarmEmail. */
+  readonly topic: sns.ITopic | undefined;
 
   constructor(scope: Construct, id: string, props: RealtimeAlarmsProps) {
     super(scope, id);
@@ -95,8 +98,13 @@ export class RealtimeAlarms extends Construct {
     );
 
     if (props.alarmEmail !== undefined) {
-      this.topic = new sns.Topic(this, 'Topic', { displayName: 'Realtime alarms', enforceSSL: true });
-      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      const topic = new sns.Topic(this, 'Topic', { displayName: 'Realtime alarms', enforceSSL: true });
+      topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      this.topic = topic;
+    } else {
+      this.topic = props.alarmTopic;
+    }
+    if (this.topic !== undefined) {
       const action = new SnsAction(this.topic);
       for (const alarm of this.alarms) {
         alarm.addAlarmAction(action);

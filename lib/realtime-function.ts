@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -5,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { functionBundling } from './function-bundling.js';
+import { functionBundling, prebuiltBundleDir } from './function-bundling.js';
 import type { LogLevel } from './stack-config.js';
 
 export interface RealtimeFunctionProps {
@@ -58,7 +59,8 @@ export interface RealtimeFunctionProps {
 export class RealtimeFunction extends Construct implements iam.IGrantable {
   /** The handler module the function is bundled from, relative to the project root. */
   readonly entry: string;
-  readonly function: NodejsFunction;
+  /** A NodejsFunction built from source in this repository; a plain Function from the installed package's prebuilt bundle. */
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
   readonly role: iam.Role;
   readonly grantPrincipal: iam.IPrincipal;
@@ -80,11 +82,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
     this.logGroup.grantWrite(this.role);
     this.grantPrincipal = this.role;
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: path.join(props.projectRoot, props.entry),
-      handler: 'handler',
-      projectRoot: props.projectRoot,
-      depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+    const common: lambda.FunctionOptions & { readonly runtime: lambda.Runtime } = {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -101,8 +99,28 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'Realtime',
         ...props.environment,
       },
-      bundling: functionBundling,
-    });
+    };
+    const source = path.join(props.projectRoot, props.entry);
+    if (existsSync(source)) {
+      // In this repository: bundled from source at synth, by the local esbuild.
+      this.function = new NodejsFunction(this, 'Function', {
+        ...common,
+        entry: source,
+        handler: 'handler',
+        projectRoot: props.projectRoot,
+        depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+        bundling: functionBundling,
+      });
+    } else {
+      // From the installed package: the bundle `npm pack` built from the same
+      // source with the same options (lib/build-functions.ts), so another
+      // project's synth needs neither esbuild nor Docker, and builds nothing.
+      const bundle = prebuiltBundleDir(props.projectRoot, props.entry);
+      if (!existsSync(path.join(bundle, 'index.mjs'))) {
+        throw new Error(`${props.entry}: neither its source nor its prebuilt bundle (${path.relative(props.projectRoot, bundle)}/index.mjs) is in ${props.projectRoot}`);
+      }
+      this.function = new lambda.Function(this, 'Function', { ...common, code: lambda.Code.fromAsset(bundle), handler: 'index.handler' });
+    }
 
     if (tracing) {
       Validations.of(this.role).acknowledge({

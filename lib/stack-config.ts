@@ -4,7 +4,7 @@
  * stops `cdk synth` with a message naming the key instead of producing a stack
  * that fails (or, worse, lets anyone in) once deployed.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
 
 /** How the `$connect` authorizer gets its verification key (one of the two, never both). */
 export type AuthSettings =
@@ -47,6 +47,8 @@ export interface StackSettings {
   readonly alarmEmail?: string;
   /** EventBridge `source` the publish rule requires. @default - any source with the detail-type */
   readonly eventSource?: string;
+  /** Put presence and occupancy events on the default event bus (docs/events.md). @default false */
+  readonly eventsOut: boolean;
   /**
    * Set API Gateway's account-level CloudWatch Logs role (AWS::ApiGateway::Account)
    * in this stack. WebSocket stage access logging is refused without it.
@@ -72,6 +74,7 @@ export const CONTEXT_DEFAULTS = {
   logLevel: 'INFO',
   tracing: false,
   apiGatewayCloudWatchRole: true,
+  eventsOut: false,
 } as const;
 
 /** A context value that cannot be used; the message names the key and what to do. */
@@ -82,18 +85,24 @@ export class StackConfigError extends Error {
 /** What `node.tryGetContext` gives: a string from `-c`, anything JSON from cdk.json. */
 export type ContextReader = (key: string) => unknown;
 
-const EXAMPLE_CONTEXT =
-  '  -c jwtSecretArn=arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>   (HS256, secret in Secrets Manager)\n' +
-  '  -c jwksUrl=https://<issuer>/.well-known/jwks.json -c issuer=https://<issuer>   (RS256/ES256, e.g. Cognito)';
+/** Where settings come from, for messages that name a setting as its user wrote it. */
+export interface SettingsSource {
+  readonly name: (key: string) => string;
+  /** The ways to give a key source, for the message that finds none (or both). */
+  readonly example: string;
+}
+
+const CONTEXT_SOURCE: SettingsSource = {
+  name: (key) => `context "${key}"`,
+  example:
+    '  -c jwtSecretArn=arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>   (HS256, secret in Secrets Manager)\n' +
+    '  -c jwksUrl=https://<issuer>/.well-known/jwks.json -c issuer=https://<issuer>   (RS256/ES256, e.g. Cognito)\n' +
+    '(optional: -c audience=<aud>; with jwtSecretArn also -c issuer=<iss>)',
+};
 
 /** Reads and checks every setting; throws StackConfigError on the first bad one. */
 export function readStackSettings(context: ContextReader): StackSettings {
-  const stage = text(context, 'stage') ?? CONTEXT_DEFAULTS.stage;
-  // API Gateway stage names: letters, digits, hyphens and underscores (and no `$default` here:
-  // the WebSocket URL and the stack name both carry it).
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(stage)) {
-    throw new StackConfigError(`context "stage" must be letters, digits, "-" or "_", got "${stage}"`);
-  }
+  const stage = validStageName(text(context, 'stage') ?? CONTEXT_DEFAULTS.stage, 'context "stage"');
   const alarmEmail = text(context, 'alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     throw new StackConfigError(`context "alarmEmail" must be an email address, got "${alarmEmail}"`);
@@ -111,11 +120,23 @@ export function readStackSettings(context: ContextReader): StackSettings {
     logLevel: logLevel(context),
     tracing: bool(context, 'tracing') ?? CONTEXT_DEFAULTS.tracing,
     apiGatewayCloudWatchRole: bool(context, 'apiGatewayCloudWatchRole') ?? CONTEXT_DEFAULTS.apiGatewayCloudWatchRole,
+    eventsOut: bool(context, 'eventsOut') ?? CONTEXT_DEFAULTS.eventsOut,
     ...optional('alarmEmail', alarmEmail),
     ...optional('eventSource', text(context, 'eventSource')),
     ...optional('account', account),
     ...optional('region', text(context, 'region')),
   };
+}
+
+/**
+ * API Gateway stage names: letters, digits, hyphens and underscores (and no
+ * `$default` here: the WebSocket URL and the stack name both carry it).
+ */
+export function validStageName(stage: string, name: string): string {
+  if (!Token.isUnresolved(stage) && !/^[A-Za-z0-9_-]{1,128}$/.test(stage)) {
+    throw new StackConfigError(`${name} must be letters, digits, "-" or "_", got "${stage}"`);
+  }
+  return stage;
 }
 
 /**
@@ -131,35 +152,35 @@ export const EXAMPLE_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012
  * (it refuses to start, so every handshake fails after a "successful"
  * deploy); both would leave which one wins to whoever reads the code.
  */
-export function authSettings(context: ContextReader): AuthSettings {
+export function authSettings(context: ContextReader, source: SettingsSource = CONTEXT_SOURCE): AuthSettings {
+  const { name, example } = source;
   const jwksUrl = text(context, 'jwksUrl');
   const secretArn = text(context, 'jwtSecretArn') ?? (jwksUrl === undefined && bool(context, 'exampleAuth') === true ? EXAMPLE_SECRET_ARN : undefined);
   const issuer = text(context, 'issuer');
   const audience = text(context, 'audience');
   if (secretArn !== undefined && jwksUrl !== undefined) {
-    throw new StackConfigError(`context "jwtSecretArn" and "jwksUrl" are both set; give exactly one:\n${EXAMPLE_CONTEXT}`);
+    throw new StackConfigError(`${name('jwtSecretArn')} and ${name('jwksUrl')} are both set; give exactly one:\n${example}`);
   }
   if (secretArn === undefined && jwksUrl === undefined) {
     throw new StackConfigError(
-      `no JWT verification configured for the $connect authorizer; give exactly one of:\n${EXAMPLE_CONTEXT}\n` +
-        '(optional: -c audience=<aud>; with jwtSecretArn also -c issuer=<iss>)',
+      `no JWT verification configured for the $connect authorizer; give exactly one of:\n${example}`,
     );
   }
   const claims = { ...optional('audience', audience) };
   if (secretArn !== undefined) {
     // A partial ARN (no suffix) would be granted verbatim and never match the
     // real secret: every handshake would be denied with AccessDenied in the logs.
-    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/.test(secretArn)) {
+    if (!Token.isUnresolved(secretArn) && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/.test(secretArn)) {
       throw new StackConfigError(
-        `context "jwtSecretArn" must be a secret's complete ARN (ending in "-" and the 6 characters Secrets Manager adds), got "${secretArn}"`,
+        `${name('jwtSecretArn')} must be a secret's complete ARN (ending in "-" and the 6 characters Secrets Manager adds), got "${secretArn}"`,
       );
     }
     return { kind: 'secrets-manager', secretArn, ...optional('issuer', issuer), ...claims };
   }
   const url = jwksUrl as string;
-  if (!isHttpsUrl(url)) throw new StackConfigError(`context "jwksUrl" must be an https URL, got "${url}"`);
+  if (!Token.isUnresolved(url) && !isHttpsUrl(url)) throw new StackConfigError(`${name('jwksUrl')} must be an https URL, got "${url}"`);
   if (issuer === undefined) {
-    throw new StackConfigError('context "issuer" is required with "jwksUrl": without it any token the issuer\'s keys signed, for any client, would be accepted');
+    throw new StackConfigError(`${name('issuer')} is required with ${name('jwksUrl')}: without it any token the issuer's keys signed, for any client, would be accepted`);
   }
   return { kind: 'jwks', jwksUrl: url, issuer, ...claims };
 }

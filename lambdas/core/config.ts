@@ -5,6 +5,7 @@
  * local stack sets the same names.
  */
 import { LARGE_ROOM_DEFAULTS } from './large-room-defaults.js';
+import { LIMIT_DEFAULTS, LIMIT_VARIABLES } from './limit-defaults.js';
 
 function text(name: string, fallback?: string): string {
   const value = process.env[name];
@@ -85,11 +86,11 @@ export const config: Config = Object.freeze({
   tableName: text('TABLE_NAME'),
   dynamoDbEndpoint: optionalText('DYNAMODB_ENDPOINT'),
   managementEndpoint: optionalText('MANAGEMENT_ENDPOINT'),
-  maxConnectionsPerUser: positiveInt('MAX_CONNECTIONS_PER_USER', 5),
-  maxRoomsPerConnection: positiveInt('MAX_ROOMS_PER_CONNECTION', 50),
+  maxConnectionsPerUser: positiveInt(LIMIT_VARIABLES.maxConnectionsPerUser, LIMIT_DEFAULTS.maxConnectionsPerUser),
+  maxRoomsPerConnection: positiveInt(LIMIT_VARIABLES.maxRoomsPerConnection, LIMIT_DEFAULTS.maxRoomsPerConnection),
   connectionIdleSeconds: positiveInt('CONNECTION_IDLE_SECONDS', 600),
   connectionMaxSeconds: positiveInt('CONNECTION_MAX_SECONDS', 7200),
-  historyTtlSeconds: positiveInt('HISTORY_TTL_SECONDS', 86_400),
+  historyTtlSeconds: positiveInt(LIMIT_VARIABLES.historyTtlSeconds, LIMIT_DEFAULTS.historyTtlSeconds),
   historyPageSize: positiveInt('HISTORY_PAGE_SIZE', 100),
   fanOutConcurrency: positiveInt('FANOUT_CONCURRENCY', 32),
   postMaxAttempts: positiveInt('POST_MAX_ATTEMPTS', 4),
@@ -101,6 +102,6 @@ export const config: Config = Object.freeze({
   fanOutPostRate: positiveInt('FANOUT_POST_RATE', LARGE_ROOM_DEFAULTS.postRate),
   fanOutWorkers: positiveInt('FANOUT_WORKERS', LARGE_ROOM_DEFAULTS.workers),
   broadcastShards: positiveInt('BROADCAST_SHARDS', 8),
-  rateLimitFrames: positiveInt('RATE_LIMIT_FRAMES', 40),
-  rateLimitWindowSeconds: positiveInt('RATE_LIMIT_WINDOW_SECONDS', 10),
+  rateLimitFrames: positiveInt(LIMIT_VARIABLES.rateLimitFrames, LIMIT_DEFAULTS.rateLimitFrames),
+  rateLimitWindowSeconds: positiveInt(LIMIT_VARIABLES.rateLimitWindowSeconds, LIMIT_DEFAULTS.rateLimitWindowSeconds),
 });

@@ -57,13 +57,13 @@ describe('JWT verification settings', () => {
   });
 
   it('refuses both a secret and a JWKS', () => {
-    expect(() => settings({ jwtSecretArn: SECRET_ARN, ...JWKS })).toThrow(/"jwtSecretArn" and "jwksUrl" are both set/);
+    expect(() => settings({ jwtSecretArn: SECRET_ARN, ...JWKS })).toThrow(/context "jwtSecretArn" and context "jwksUrl" are both set/);
   });
 
   it.each([
     ['a partial secret ARN (no suffix)', { jwtSecretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:realtime-jwt' }, /complete ARN/],
     ['a secret name instead of an ARN', { jwtSecretArn: 'realtime-jwt' }, /complete ARN/],
-    ['a JWKS without an issuer', { jwksUrl: JWKS.jwksUrl }, /"issuer" is required with "jwksUrl"/],
+    ['a JWKS without an issuer', { jwksUrl: JWKS.jwksUrl }, /context "issuer" is required with context "jwksUrl"/],
     ['a JWKS over plain http', { jwksUrl: 'http://issuer.example.com/jwks.json', issuer: JWKS.issuer }, /https URL/],
     ['a JWKS URL that is no URL', { jwksUrl: 'issuer.example.com', issuer: JWKS.issuer }, /https URL/],
   ])('refuses %s', (_what, context, message) => {
