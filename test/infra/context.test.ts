@@ -165,6 +165,17 @@ describe('other settings', () => {
     expect(rules.map(([, rule]) => props(rule).EventPattern)).toEqual([{ 'detail-type': ['realtime.publish'], source: ['com.example.billing'] }]);
   });
 
+  it('put presence events on the default bus with eventsOut=true, and refuse anything but a boolean', () => {
+    const functions = (result: Synthesized) => resourcesOfType(result.template, 'AWS::Lambda::Function').map(([id]) => id);
+    const off = synth({ jwtSecretArn: SECRET_ARN });
+    expect(functions(off).filter((id) => 'EVENT_BUS_NAME' in environmentOf(off.template, id))).toEqual([]);
+    const on = synth({ jwtSecretArn: SECRET_ARN, eventsOut: 'true' });
+    const putting = functions(on).filter((id) => 'EVENT_BUS_NAME' in environmentOf(on.template, id));
+    // Every function but $connect and the authorizer (test/infra/construct.test.ts names them).
+    expect(putting).toHaveLength(functions(on).length - 2);
+    expect(() => settings({ jwtSecretArn: SECRET_ARN, eventsOut: 'yes' })).toThrow(/"eventsOut" must be true or false/);
+  });
+
   it('send every alarm, and its recovery, to an email topic that only takes TLS when alarmEmail is given', () => {
     const result = synth({ jwtSecretArn: SECRET_ARN, alarmEmail: 'ops@example.com' });
     const topics = resourcesOfType(result.template, 'AWS::SNS::Topic');
