@@ -17,13 +17,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LIMIT_VARIABLES, type Limits } from '../lambdas/core/limit-defaults.js';
 import { TABLE_SCHEMA } from '../lambdas/core/table.js';
-import { fanOutWorker, LARGE_ROOM_DEFAULTS, largeRoomEnvironment, type LargeRoomSettings } from './fan-out-worker.js';
+import { fanOutWorker, LARGE_ROOM_DEFAULTS, type LargeRoomSettings } from './fan-out-worker.js';
 import { acknowledgeWildcardResource } from './nag.js';
 import { packageRoot } from './package-root.js';
 import { publishEventRule } from './publish-event-rule.js';
 import { RealtimeAlarms } from './realtime-alarms.js';
-import { RealtimeFunction, type RealtimeFunctionProps } from './realtime-function.js';
-import { adminApi, connectAuthorizer, ROUTE_SELECTION_EXPRESSION, routes, type RouteDefinition } from './routes.js';
+import { functionDefinitions } from './function-definitions.js';
+import { RealtimeFunction } from './realtime-function.js';
+import { adminApi, connectAuthorizer, ROUTE_SELECTION_EXPRESSION, routes } from './routes.js';
 import { authSettings, CONTEXT_DEFAULTS, StackConfigError, validStageName, type AuthSettings, type LogLevel } from './stack-config.js';
 
 /** The package root: handler entries in lib/routes.ts are relative to it. */
@@ -168,17 +169,9 @@ export class RealtimeApi extends Construct {
     validStageName(stage, 'RealtimeApi stage');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const largeRooms = validatedLargeRooms(props.largeRooms);
-    const limitsEnvironment = limitEnvironment(props.limits);
     if (props.alarmTopic !== undefined && props.alarmEmail !== undefined) {
       throw new StackConfigError('RealtimeApi: give alarmTopic or alarmEmail, not both (subscribe the address to your topic instead)');
     }
-
-    const functionDefaults: Omit<RealtimeFunctionProps, 'entry'> = {
-      projectRoot: PROJECT_ROOT,
-      logLevel: props.logLevel ?? CONTEXT_DEFAULTS.logLevel,
-      tracing: props.tracing ?? CONTEXT_DEFAULTS.tracing,
-      logRemovalPolicy: removalPolicy,
-    };
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -256,57 +249,57 @@ export class RealtimeApi extends Construct {
       this.eventsOutSource = props.eventsOut.source ?? 'realtime';
     }
     const eventsOutBus = this.eventsOutBus;
-    const eventsOutEnvironment: Record<string, string> =
-      eventsOutBus === undefined ? {} : { EVENT_BUS_NAME: eventsOutBus.eventBusArn, EVENT_SOURCE: this.eventsOutSource ?? 'realtime' };
 
-    // lambdas/core/config.ts reads these; MANAGEMENT_ENDPOINT only goes with the grant to use it.
-    const tableEnvironment = { TABLE_NAME: this.table.tableName, ...limitsEnvironment };
-    const postingEnvironment = {
-      ...tableEnvironment,
-      MANAGEMENT_ENDPOINT: this.callbackUrl,
-      FANOUT_QUEUE_URL: this.fanOutQueue.queueUrl,
-      ...largeRoomEnvironment(largeRooms),
-      ...eventsOutEnvironment,
-    };
-    /** Everything a function that posts (and so may purge, and announce departures) needs. */
-    const grantMessaging = (fn: RealtimeFunction): void => {
-      this.table.grant(fn, ...TABLE_ACTIONS);
-      grantPosting(fn);
-      this.fanOutQueue.grantSendMessages(fn);
-      eventsOutBus?.grantPutEventsTo(fn);
-    };
-
-    const authorizerFunction = new RealtimeFunction(this, 'AuthorizerFunction', {
-      ...functionDefaults,
-      entry: connectAuthorizer.entry,
-      description: '$connect authorizer: verifies the token query parameter',
-      // A handshake that waits longer than this is broken anyway; fail it fast.
-      timeout: Duration.seconds(10),
-      environment: authorizerEnvironment(auth),
-      ...(auth.kind === 'secrets-manager' ? { paramsAndSecrets: secretsExtension() } : {}),
+    const definitions = functionDefinitions({
+      tableName: this.table.tableName,
+      callbackUrl: this.callbackUrl,
+      fanOutQueueUrl: this.fanOutQueue.queueUrl,
+      authorizerEnvironment: authorizerEnvironment(auth),
+      limitEnvironment: limitEnvironment(props.limits),
+      largeRooms,
+      ...(eventsOutBus === undefined ? {} : { eventsOut: { busName: eventsOutBus.eventBusArn, source: this.eventsOutSource ?? 'realtime' } }),
+      logLevel: props.logLevel ?? CONTEXT_DEFAULTS.logLevel,
     });
+    for (const definition of definitions) {
+      const fn = new RealtimeFunction(this, definition.id, {
+        projectRoot: PROJECT_ROOT,
+        entry: definition.entry,
+        description: definition.description,
+        timeout: Duration.seconds(definition.timeoutSeconds),
+        memorySize: definition.memoryMb,
+        environment: definition.environment,
+        tracing: props.tracing ?? CONTEXT_DEFAULTS.tracing,
+        logRemovalPolicy: removalPolicy,
+        ...(definition.access === 'authorizer' && auth.kind === 'secrets-manager' ? { paramsAndSecrets: secretsExtension() } : {}),
+      });
+      if (definition.access !== 'authorizer') this.table.grant(fn, ...TABLE_ACTIONS);
+      if (definition.access === 'messaging') {
+        grantPosting(fn);
+        // The fan-out worker, too: it queues again what it could not post.
+        this.fanOutQueue.grantSendMessages(fn);
+        eventsOutBus?.grantPutEventsTo(fn);
+      }
+      this.functions.set(definition.name, fn);
+    }
+    const functionNamed = (name: string): RealtimeFunction => {
+      const fn = this.functions.get(name);
+      if (fn === undefined) throw new Error(`lib/function-definitions.ts defines no function ${name}`);
+      return fn;
+    };
+
+    const authorizerFunction = functionNamed(connectAuthorizer.name);
     if (auth.kind === 'secrets-manager') {
       secretsmanager.Secret.fromSecretCompleteArn(this, 'JwtSecret', auth.secretArn).grantRead(authorizerFunction);
     }
-    this.functions.set(connectAuthorizer.name, authorizerFunction);
     const authorizer = new WebSocketLambdaAuthorizer('ConnectAuthorizer', authorizerFunction.function, {
       identitySource: [connectAuthorizer.identitySource],
     });
 
     for (const route of routes) {
-      const fn = new RealtimeFunction(this, `${pascal(route.name)}Function`, {
-        ...functionDefaults,
-        entry: route.entry,
-        description: `WebSocket route ${route.routeKey}`,
-        environment: postsToConnections(route) ? postingEnvironment : tableEnvironment,
-      });
-      if (postsToConnections(route)) {
-        grantMessaging(fn);
-      } else {
-        this.table.grant(fn, ...TABLE_ACTIONS);
-      }
+      const fn = functionNamed(route.routeKey);
+      const integrationId = `${fn.node.id.replace(/Function$/, '')}Integration`;
       const apiRoute = this.webSocketApi.addRoute(route.routeKey, {
-        integration: new WebSocketLambdaIntegration(`${pascal(route.name)}Integration`, fn.function),
+        integration: new WebSocketLambdaIntegration(integrationId, fn.function),
         returnResponse: route.twoWay,
         ...(route.routeKey === '$connect' ? { authorizer } : {}),
       });
@@ -317,18 +310,9 @@ export class RealtimeApi extends Construct {
             'API Gateway WebSocket APIs authorize at $connect only (authorizers on other routes are not supported); every later frame arrives on the connection the $connect authorizer admitted.',
         });
       }
-      this.functions.set(route.routeKey, fn);
     }
 
-    const adminFunction = new RealtimeFunction(this, 'AdminFunction', {
-      ...functionDefaults,
-      entry: adminApi.entry,
-      description: 'Admin API: POST /publish, GET /stats',
-      environment: postingEnvironment,
-    });
-    grantMessaging(adminFunction);
-    this.functions.set(adminApi.name, adminFunction);
-
+    const adminFunction = functionNamed(adminApi.name);
     this.publishApi = new apigw.HttpApi(this, 'AdminApi', {
       description: 'Server-side publish and stats for other services (IAM-authorised)',
       // The stage is created below, with access logs and throttling.
@@ -370,15 +354,7 @@ export class RealtimeApi extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: "This queue is itself the dead-letter queue (of the publish rule's target and of the function's asynchronous invocations).",
     });
-    const publishEventFunction = new RealtimeFunction(this, 'PublishEventFunction', {
-      ...functionDefaults,
-      entry: publishEventRule.entry,
-      description: `EventBridge ${publishEventRule.detailType} → publish`,
-      environment: postingEnvironment,
-      // Not behind API Gateway: a broadcast to every connection gets longer than 29 s.
-      timeout: Duration.minutes(2),
-    });
-    grantMessaging(publishEventFunction);
+    const publishEventFunction = functionNamed(publishEventRule.name);
     // Invalid detail is dropped by the handler; what throws is a failure
     // (DynamoDB, say) that a retry may cure. After the retries the event is
     // kept in the queue rather than lost.
@@ -401,17 +377,8 @@ export class RealtimeApi extends Construct {
         }),
       ],
     });
-    this.functions.set(publishEventRule.name, publishEventFunction);
 
-    const workerFunction = new RealtimeFunction(this, 'FanOutWorkerFunction', {
-      ...functionDefaults,
-      entry: fanOutWorker.entry,
-      description: 'Delivers large rooms: posts the batches of connection ids on the fan-out queue',
-      environment: postingEnvironment,
-      timeout: Duration.seconds(fanOutWorker.timeoutSeconds),
-    });
-    // The worker also queues again what it could not post.
-    grantMessaging(workerFunction);
+    const workerFunction = functionNamed(fanOutWorker.name);
     workerFunction.function.addEventSource(
       new SqsEventSource(this.fanOutQueue, {
         batchSize: fanOutWorker.batchSize,
@@ -420,7 +387,6 @@ export class RealtimeApi extends Construct {
         maxConcurrency: largeRooms.workers,
       }),
     );
-    this.functions.set(fanOutWorker.name, workerFunction);
 
     this.alarms = new RealtimeAlarms(this, 'Alarms', {
       functions: new Map([...this.functions].map(([name, fn]) => [name, fn.function])),
@@ -447,20 +413,6 @@ export class RealtimeApi extends Construct {
   get publisherEnvironment(): Record<string, string> {
     return { REALTIME_PUBLISH_URL: this.publishUrl };
   }
-}
-
-/**
- * Routes whose function posts to connections (fan-out, `user_left` from
- * `$disconnect`'s cleanup, closing a connection). `$connect` is the
- * exception: it answers through its status code and never calls the
- * Management API, so it gets neither the grant nor the endpoint, and cannot
- * post even by mistake. `$default` answers through its route response, but
- * may close a connection (which posts) and is a message route like the
- * others: it keeps their grants, so a change in lambdas/core cannot become
- * an AccessDenied that only shows in AWS.
- */
-function postsToConnections(route: RouteDefinition): boolean {
-  return route.routeKey !== '$connect';
 }
 
 /** The props' key source, checked by the same rules as the CDK context's. */
@@ -594,12 +546,4 @@ function adminAccessLogFormat(): AccessLogFormat {
       error: '$context.error.message',
     }),
   );
-}
-
-function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter((part) => part !== '')
-    .map((part) => part[0]?.toUpperCase() + part.slice(1))
-    .join('');
 }

@@ -7,7 +7,6 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { functionBundling, prebuiltBundleDir } from './function-bundling.js';
-import type { LogLevel } from './stack-config.js';
 
 export interface RealtimeFunctionProps {
   /** The handler module (exports `handler`), relative to `projectRoot`. */
@@ -16,7 +15,7 @@ export interface RealtimeFunctionProps {
   readonly projectRoot: string;
   /** @default - none */
   readonly description?: string;
-  /** Variables beside the ones every function gets (POWERTOOLS_*, NODE_OPTIONS). @default {} */
+  /** Every variable the function gets (lib/function-definitions.ts). @default {} */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default 256 */
   readonly memorySize?: number;
@@ -28,12 +27,6 @@ export interface RealtimeFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /** What happens to the log group when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
-  /** POWERTOOLS_LOG_LEVEL. @default 'INFO' */
-  readonly logLevel?: LogLevel;
-  /** POWERTOOLS_SERVICE_NAME: the service dimension of metrics and the `service` key of logs. @default 'realtime' */
-  readonly serviceName?: string;
-  /** POWERTOOLS_METRICS_NAMESPACE. @default 'Realtime' */
-  readonly metricsNamespace?: string;
   /**
    * The AWS Parameters and Secrets Lambda Extension, for a function that reads
    * a secret without the AWS SDK. Grant the secret separately: the extension
@@ -92,13 +85,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       ...(props.description === undefined ? {} : { description: props.description }),
       ...(props.paramsAndSecrets === undefined ? {} : { paramsAndSecrets: props.paramsAndSecrets }),
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'realtime',
-        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'Realtime',
-        ...props.environment,
-      },
+      environment: { ...props.environment },
     };
     const source = path.join(props.projectRoot, props.entry);
     if (existsSync(source)) {
