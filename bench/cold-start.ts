@@ -21,7 +21,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { RealtimeFunction } from '../lib/realtime-function.js';
 import { SECRET_ARN, synthesize } from '../test/infra/synth.js';
-import { functionVariables, lambdaRuntimeVariables, type Resources } from './deployed-environment.js';
+import { lambdaRuntimeVariables } from '../local/lambda/runtime-variables.js';
+import { functionVariables, type Resources } from './deployed-environment.js';
 
 export interface ColdStart {
   /** The handler module (lambdas/handlers/…), or the construct path of a function built otherwise. */
@@ -98,7 +99,7 @@ function deployedFunctions(synth: ReturnType<typeof synthesize>): DeployedFuncti
         exportName,
         environment: {
           ...functionVariables(resources, stackName, id),
-          ...lambdaRuntimeVariables({ functionName, memorySize: Number(properties.MemorySize ?? 128), runtime: String(properties.Runtime), taskRoot: dir }),
+          ...lambdaRuntimeVariables({ functionName, memoryMb: Number(properties.MemorySize ?? 128), runtime: String(properties.Runtime), taskRoot: dir }),
         },
       };
     });

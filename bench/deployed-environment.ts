@@ -21,30 +21,6 @@ export function functionVariables(resources: Resources, stackName: string, funct
   return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value, resources, stackName)]));
 }
 
-/**
- * What the Node.js runtime sets for every function, with dummy credentials in
- * place of the role's (they are read, never used, during init).
- */
-export function lambdaRuntimeVariables(options: { functionName: string; memorySize: number; runtime: string; taskRoot: string }): Record<string, string> {
-  return {
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
-    AWS_EXECUTION_ENV: `AWS_Lambda_${options.runtime}`,
-    AWS_LAMBDA_FUNCTION_NAME: options.functionName,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memorySize),
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${options.functionName}`,
-    AWS_LAMBDA_LOG_STREAM_NAME: '2025/01/01/[$LATEST]0123456789abcdef0123456789abcdef',
-    AWS_ACCESS_KEY_ID: 'ASIAEXAMPLEEXAMPLE00',
-    AWS_SECRET_ACCESS_KEY: 'example-secret-access-key-example-example',
-    AWS_SESSION_TOKEN: 'example-session-token',
-    LAMBDA_TASK_ROOT: options.taskRoot,
-    LANG: 'en_US.UTF-8',
-    TZ: ':UTC',
-  };
-}
-
 const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
   'AWS::Region': REGION,
   'AWS::AccountId': ACCOUNT,

@@ -61,7 +61,8 @@ export interface DeploymentValues {
 const ROUTE_TIMEOUT_SECONDS = 29;
 const MEMORY_MB = 256;
 
-export function functionDefinitions(values: DeploymentValues): FunctionDefinition[] {
+/** `routeTable`: lib/routes.ts, or a local gateway's own table (a test's); a route added there gets what the others get. */
+export function functionDefinitions(values: DeploymentValues, routeTable: readonly RouteDefinition[] = routes): FunctionDefinition[] {
   const common = {
     // Source maps (bundled beside each handler) for stack traces.
     NODE_OPTIONS: '--enable-source-maps',
@@ -92,7 +93,7 @@ export function functionDefinitions(values: DeploymentValues): FunctionDefinitio
       access: 'authorizer',
       environment: { ...common, ...values.authorizerEnvironment },
     },
-    ...routes.map((route): FunctionDefinition => {
+    ...routeTable.map((route): FunctionDefinition => {
       const access = route.routeKey === '$connect' ? 'table' : 'messaging';
       return {
         ...base,

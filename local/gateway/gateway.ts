@@ -11,21 +11,19 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type {
   APIGatewayAuthorizerResult,
-  APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
-  APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
 import type { RouteResult } from '../../lambdas/handlers/event.js';
 import { adminApi, connectAuthorizer, routes, type RouteDefinition } from '../../lib/routes.js';
-import { findRoute, loadEntry, loadHandler, selectRoute } from '../routing.js';
+import { InProcessFunctions, type FunctionInvoker } from '../lambda/function-invoker.js';
+import { findRoute, selectRoute } from '../routing.js';
 import {
   authorizerEvent,
   connectEvent,
   disconnectEvent,
   httpApiEvent,
-  lambdaContext,
   messageEvent,
   type ApiInfo,
   type ClientInfo,
@@ -63,14 +61,25 @@ export interface LocalGatewayOptions {
   /** One line per notable event (connections, refusals, handler failures). */
   readonly log?: (line: string) => void;
   /**
+   * How the functions run, made once the gateway listens (their environment
+   * names its callback URL): isolated as in Lambda (local/lambda/), or in
+   * this process (the default, for tests that reach into a handler's clients).
+   */
+  readonly functions?: (gateway: GatewayEndpoints) => FunctionInvoker;
+  /**
    * Serves HTTP requests that are neither Management API nor admin API
    * (`npm start` serves the demo page here); resolves false to answer 404.
    */
   readonly serveOtherHttp?: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 }
 
-type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
-type AdminHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+/** What the functions' environment names of the gateway. */
+export interface GatewayEndpoints {
+  /** The stage's callback URL (Management API), as MANAGEMENT_ENDPOINT. */
+  readonly callbackUrl: string;
+  readonly stage: string;
+  readonly routes: readonly RouteDefinition[];
+}
 
 /**
  * API Gateway's integration timeout for WebSocket APIs: "50 milliseconds -
@@ -161,6 +170,7 @@ export class LocalGateway {
   private readonly upgraded = new WeakSet<Duplex>();
   private readonly log: (line: string) => void;
   private api: ApiInfo | undefined;
+  private invoker: FunctionInvoker | undefined;
 
   constructor(private readonly options: LocalGatewayOptions = {}) {
     this.log = options.log ?? (() => undefined);
@@ -189,6 +199,7 @@ export class LocalGateway {
       region: process.env.AWS_REGION ?? 'us-east-1',
       accountId: '000000000000',
     };
+    this.invoker = this.options.functions?.({ callbackUrl: this.managementEndpoint, stage: this.api.stage, routes: this.routes }) ?? new InProcessFunctions();
     return this.url;
   }
 
@@ -198,9 +209,9 @@ export class LocalGateway {
    * when imported.
    */
   async warm(): Promise<void> {
-    await Promise.all([
-      ...this.routes.map((route) => loadHandler(route)),
-      ...((this.options.authorize ?? true) ? [loadEntry(this.options.authorizerEntry ?? connectAuthorizer.entry)] : []),
+    await this.functions.warm([
+      ...((this.options.authorize ?? true) ? [{ name: connectAuthorizer.name, entry: this.authorizerEntry }] : []),
+      ...this.routes.map((route) => ({ name: route.routeKey, entry: route.entry })),
     ]);
   }
 
@@ -230,6 +241,17 @@ export class LocalGateway {
       this.server.closeAllConnections();
     });
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.invoker?.stop();
+  }
+
+  /** Runs the gateway's functions (routes, authorizer, admin API). */
+  get functions(): FunctionInvoker {
+    if (this.invoker === undefined) throw new Error('the gateway has not started');
+    return this.invoker;
+  }
+
+  private get authorizerEntry(): string {
+    return this.options.authorizerEntry ?? connectAuthorizer.entry;
   }
 
   private get apiInfo(): ApiInfo {
@@ -325,9 +347,8 @@ export class LocalGateway {
     let outcome: Outcome<RouteResult | null | undefined>;
     try {
       const event = connectEvent(this.apiInfo, authorized, request.headers, url.searchParams);
-      outcome = await this.withinIntegrationTimeout('$connect', async () =>
-        (await loadHandler(findRoute('$connect', this.routes)))(event, lambdaContext('connect')),
-      );
+      const route = findRoute('$connect', this.routes);
+      outcome = await this.withinIntegrationTimeout('$connect', () => this.functions.invoke<RouteResult | null | undefined>(route.routeKey, route.entry, event));
     } catch (error) {
       this.log(`$connect threw: ${String(error)}`);
       return this.refuse(socket, 500, client.sourceIp);
@@ -390,8 +411,8 @@ export class LocalGateway {
     let outcome: Outcome<APIGatewayAuthorizerResult | null | undefined>;
     try {
       const event = authorizerEvent(this.apiInfo, client, request.headers, search);
-      outcome = await this.withinIntegrationTimeout('the authorizer', async () =>
-        (await loadEntry<AuthorizerHandler>(this.options.authorizerEntry ?? connectAuthorizer.entry))(event),
+      outcome = await this.withinIntegrationTimeout('the authorizer', () =>
+        this.functions.invoke<APIGatewayAuthorizerResult | null | undefined>(connectAuthorizer.name, this.authorizerEntry, event),
       );
     } catch (error) {
       // A Lambda authorizer that fails with "Unauthorized" means 401; any other failure is a 500.
@@ -467,8 +488,8 @@ export class LocalGateway {
       requestId = event.requestContext.requestId;
       let outcome: Outcome<RouteResult | null | undefined>;
       try {
-        outcome = await this.withinIntegrationTimeout(route.routeKey, async () =>
-          (await loadHandler(route))(event, lambdaContext(route.name)),
+        outcome = await this.withinIntegrationTimeout(route.routeKey, () =>
+          this.functions.invoke<RouteResult | null | undefined>(route.routeKey, route.entry, event),
         );
       } catch (error) {
         this.log(`${route.routeKey} threw: ${String(error)}`);
@@ -513,9 +534,8 @@ export class LocalGateway {
   private async runDisconnect(client: ClientInfo, code: number, reason: string): Promise<void> {
     try {
       const event = disconnectEvent(this.apiInfo, client, code, reason);
-      const outcome = await this.withinIntegrationTimeout('$disconnect', async () =>
-        (await loadHandler(findRoute('$disconnect', this.routes)))(event, lambdaContext('disconnect')),
-      );
+      const route = findRoute('$disconnect', this.routes);
+      const outcome = await this.withinIntegrationTimeout('$disconnect', () => this.functions.invoke(route.routeKey, route.entry, event));
       // Nobody is left to answer: the timeout is only logged.
       if (outcome.timedOut) this.log(`$disconnect for ${client.connectionId} timed out after ${this.integrationTimeoutMs} ms`);
     } catch (error) {
@@ -568,8 +588,7 @@ export class LocalGateway {
       request.socket.remoteAddress ?? '127.0.0.1',
     );
     try {
-      const handler = await loadEntry<AdminHandler>(adminApi.entry);
-      const result = await handler(event);
+      const result = await this.functions.invoke<APIGatewayProxyStructuredResultV2>(adminApi.name, adminApi.entry, event);
       const payload = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
       response.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
       response.end(payload);

@@ -1,0 +1,218 @@
+/**
+ * A Lambda function run locally as Lambda runs it: each instance (execution
+ * environment) is a worker thread with its own module state and exactly the
+ * function's environment, initialised once (a cold start, logged with its
+ * init time), kept warm and reused, one invocation at a time. Concurrent
+ * invocations get more instances, up to `maxInstances`; past that they wait.
+ * An invocation that outlives the function's timeout fails as Lambda's does
+ * ("Task timed out after N seconds") and its instance is discarded.
+ */
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FromRuntime, InvocationRequest, RuntimeSetup, SerializedError } from './runtime-messages.js';
+
+export interface LocalFunctionOptions {
+  /** The function's name (AWS_LAMBDA_FUNCTION_NAME, the context's functionName). */
+  readonly name: string;
+  /** The handler module: an absolute path. */
+  readonly entry: string;
+  /** Everything the function's process.env holds: its own variables and the runtime's. */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** The project root: its node_modules stand in for the modules Lambda's runtime provides. */
+  readonly projectRoot: string;
+  /** A PEM certificate the function trusts beside the public CAs. */
+  readonly trustedCertificate?: string;
+  /** Instances at most; more invocations at once wait for one. @default 4 */
+  readonly maxInstances?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** A failed invocation, as Lambda reports it: the error's type and message. */
+export class FunctionError extends Error {
+  constructor(
+    readonly errorType: string,
+    message: string,
+    readonly functionStack = '',
+  ) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+function fromSerialized(error: SerializedError): FunctionError {
+  return new FunctionError(error.errorType, error.errorMessage, error.stack);
+}
+
+const require = createRequire(import.meta.url);
+/** Handlers are TypeScript here; each runtime thread loads them through tsx, as `npm start` itself runs. */
+const TSX_LOADER = pathToFileURL(require.resolve('tsx/esm')).href;
+const RUNTIME_ENTRY = new URL('./function-runtime.ts', import.meta.url);
+
+class FunctionInstance {
+  readonly worker: Worker;
+  readonly ready: Promise<number>;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private nextId = 0;
+  private exited = false;
+
+  constructor(options: LocalFunctionOptions, onExit: (instance: FunctionInstance) => void) {
+    const setup: RuntimeSetup = {
+      entry: options.entry,
+      providedModulesFrom: pathToFileURL(`${options.projectRoot}/package.json`).href,
+      ...(options.trustedCertificate === undefined ? {} : { trustedCertificate: options.trustedCertificate }),
+    };
+    this.worker = new Worker(RUNTIME_ENTRY, {
+      workerData: setup,
+      env: { ...options.environment },
+      execArgv: ['--import', TSX_LOADER, ...(options.environment.NODE_OPTIONS?.includes('--enable-source-maps') ? ['--enable-source-maps'] : [])],
+      name: options.name,
+    });
+    this.ready = new Promise<number>((resolve, reject) => {
+      this.worker.on('message', (message: FromRuntime) => {
+        if (message.type === 'ready') resolve(message.initMs);
+        else if (message.type === 'init-error') reject(fromSerialized(message.error));
+        else {
+          const waiter = this.pending.get(message.id);
+          this.pending.delete(message.id);
+          if (message.type === 'result') waiter?.resolve(message.result);
+          else waiter?.reject(fromSerialized(message.error));
+        }
+      });
+      this.worker.on('error', (error) => {
+        // An uncaught exception or unhandled rejection ends the runtime, as it does Lambda's.
+        const failure = new FunctionError('Runtime.ExitError', `the runtime exited: ${error.message}`, error.stack);
+        reject(failure);
+        for (const waiter of this.pending.values()) waiter.reject(failure);
+        this.pending.clear();
+      });
+      this.worker.on('exit', () => {
+        this.exited = true;
+        const failure = new FunctionError('Runtime.ExitError', 'the runtime exited');
+        reject(failure);
+        for (const waiter of this.pending.values()) waiter.reject(failure);
+        this.pending.clear();
+        onExit(this);
+      });
+    });
+    // Init failures are reported to the invocation that waits for it.
+    this.ready.catch(() => undefined);
+  }
+
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  invoke(request: Omit<InvocationRequest, 'id'>): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id } satisfies InvocationRequest);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+export class LocalFunction {
+  private readonly idle: FunctionInstance[] = [];
+  private readonly all = new Set<FunctionInstance>();
+  private readonly waiting: ((instance: FunctionInstance) => void)[] = [];
+  private readonly log: (line: string) => void;
+
+  constructor(readonly options: LocalFunctionOptions) {
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Starts an instance ahead of the first invocation, as provisioned concurrency would; resolves when it is initialised (or failed to). */
+  async warm(): Promise<void> {
+    if (this.all.size > 0) return;
+    const instance = this.start();
+    await instance.ready.catch(() => undefined);
+    this.release(instance);
+  }
+
+  async invoke<T>(event: unknown): Promise<T> {
+    const instance = await this.acquire();
+    const timeoutMs = this.options.timeoutSeconds * 1000;
+    const deadline = Date.now() + timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await instance.ready;
+      const timedOut = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.options.timeoutSeconds.toFixed(2)} seconds`)), deadline - Date.now());
+      });
+      return (await Promise.race([instance.invoke({ event, deadline, context: this.context() }), timedOut])) as T;
+    } catch (error) {
+      if (error instanceof FunctionError && (error.errorType === 'Sandbox.Timedout' || error.errorType.startsWith('Runtime.'))) {
+        // Lambda discards an environment that timed out or whose init failed; the next invocation starts afresh.
+        this.log(`${this.options.name}: ${error.message}`);
+        this.all.delete(instance);
+        void instance.stop();
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      if (this.all.has(instance) && instance.alive) this.release(instance);
+      else this.serveWaiting();
+    }
+  }
+
+  async stop(): Promise<void> {
+    const instances = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.all(instances.map((instance) => instance.stop()));
+  }
+
+  private context(): InvocationRequest['context'] {
+    const { name, memoryMb } = this.options;
+    return {
+      functionName: name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${this.options.environment.AWS_REGION ?? 'us-east-1'}:000000000000:function:${name}`,
+      memoryLimitInMB: String(memoryMb),
+      awsRequestId: randomUUID(),
+      logGroupName: this.options.environment.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${name}`,
+      logStreamName: this.options.environment.AWS_LAMBDA_LOG_STREAM_NAME ?? 'local',
+    };
+  }
+
+  private start(): FunctionInstance {
+    const instance = new FunctionInstance(this.options, (gone) => {
+      this.all.delete(gone);
+      const at = this.idle.indexOf(gone);
+      if (at >= 0) this.idle.splice(at, 1);
+    });
+    this.all.add(instance);
+    instance.ready.then(
+      (initMs) => this.log(`${this.options.name}: cold start, init ${initMs.toFixed(0)} ms`),
+      (error: unknown) => this.log(`${this.options.name}: init failed: ${String(error)}`),
+    );
+    return instance;
+  }
+
+  private acquire(): Promise<FunctionInstance> {
+    const idle = this.idle.pop();
+    if (idle !== undefined) return Promise.resolve(idle);
+    if (this.all.size < (this.options.maxInstances ?? 4)) return Promise.resolve(this.start());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(instance: FunctionInstance): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next(instance);
+    else this.idle.push(instance);
+  }
+
+  /** An instance was discarded: a waiting invocation gets a new one. */
+  private serveWaiting(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next(this.start());
+  }
+}
