@@ -7,7 +7,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createSecureServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type {
   APIGatewayAuthorizerResult,
@@ -29,6 +29,8 @@ import {
   type ClientInfo,
 } from './events.js';
 import { FrameSizeGuard } from './frame-size-guard.js';
+import { localCertificate, type LocalCertificate } from './local-certificate.js';
+import { PlainAndTlsServer } from './plain-and-tls-server.js';
 import { readBody, sendJson } from './http.js';
 import { isManagementPath, serveManagementApi, type ManagedConnection } from './management-api.js';
 
@@ -171,6 +173,8 @@ export class LocalGateway {
   private readonly log: (line: string) => void;
   private api: ApiInfo | undefined;
   private invoker: FunctionInvoker | undefined;
+  private listener: PlainAndTlsServer | undefined;
+  private tls: LocalCertificate | undefined;
 
   constructor(private readonly options: LocalGatewayOptions = {}) {
     this.log = options.log ?? (() => undefined);
@@ -187,11 +191,15 @@ export class LocalGateway {
   /** Starts listening; resolves with the WebSocket URL. */
   async start(): Promise<string> {
     const host = this.options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 3001, host, () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
+    // The same handlers behind TLS, on the same port: see plain-and-tls-server.ts.
+    this.tls = await localCertificate();
+    const secure = createSecureServer({ key: this.tls.key, cert: this.tls.cert, maxHeaderSize: 64 * 1024 }, (request, response) =>
+      this.track(this.serveHttpOrFail(request, response)),
+    );
+    secure.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.track(this.upgradeOrRefuse(request, socket, head)));
+    this.listener = new PlainAndTlsServer(this.server, secure);
+    await this.listener.listen(this.options.port ?? 3001, host);
+    const { port } = this.listener.address();
     this.api = {
       apiId: 'local',
       stage: this.options.stage ?? 'local',
@@ -199,7 +207,7 @@ export class LocalGateway {
       region: process.env.AWS_REGION ?? 'us-east-1',
       accountId: '000000000000',
     };
-    this.invoker = this.options.functions?.({ callbackUrl: this.managementEndpoint, stage: this.api.stage, routes: this.routes }) ?? new InProcessFunctions();
+    this.invoker = this.options.functions?.({ callbackUrl: this.callbackUrl, stage: this.api.stage, routes: this.routes }) ?? new InProcessFunctions();
     return this.url;
   }
 
@@ -216,7 +224,27 @@ export class LocalGateway {
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    if (this.listener === undefined) throw new Error('the gateway has not started');
+    return this.listener.address().port;
+  }
+
+  /** `wss://…`: the same API over TLS, with `certificate` as its CA. */
+  get secureUrl(): string {
+    return `wss://${this.apiInfo.domainName}`;
+  }
+
+  /**
+   * The stage's callback URL as API Gateway documents it,
+   * `https://{domainName}/{stage}`: what the functions get as MANAGEMENT_ENDPOINT.
+   */
+  get callbackUrl(): string {
+    return `https://${this.apiInfo.domainName}/${this.apiInfo.stage}`;
+  }
+
+  /** The gateway's TLS certificate (PEM), the CA a client of `wss://` or `https://` trusts. */
+  get certificate(): string {
+    if (this.tls === undefined) throw new Error('the gateway has not started');
+    return this.tls.cert;
   }
 
   get url(): string {
@@ -236,10 +264,7 @@ export class LocalGateway {
   async stop(): Promise<void> {
     for (const connection of this.connections.values()) connection.close(GOING_AWAY, 'Going away');
     this.sockets.close();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.listener?.close();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     await this.invoker?.stop();
   }
