@@ -81,6 +81,8 @@ export interface GatewayEndpoints {
   readonly callbackUrl: string;
   readonly stage: string;
   readonly routes: readonly RouteDefinition[];
+  /** The gateway's TLS certificate (PEM), for the functions to trust. */
+  readonly certificate: string;
 }
 
 /**
@@ -207,7 +209,7 @@ export class LocalGateway {
       region: process.env.AWS_REGION ?? 'us-east-1',
       accountId: '000000000000',
     };
-    this.invoker = this.options.functions?.({ callbackUrl: this.callbackUrl, stage: this.api.stage, routes: this.routes }) ?? new InProcessFunctions();
+    this.invoker = this.options.functions?.({ callbackUrl: this.callbackUrl, stage: this.api.stage, routes: this.routes, certificate: this.tls.cert }) ?? new InProcessFunctions();
     return this.url;
   }
 
