@@ -139,11 +139,11 @@ export class LocalFunction {
 
   async invoke<T>(event: unknown): Promise<T> {
     const instance = await this.acquire();
-    const timeoutMs = this.options.timeoutSeconds * 1000;
-    const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
+      // The timeout counts from the end of init, which Lambda bounds separately.
       await instance.ready;
+      const deadline = Date.now() + this.options.timeoutSeconds * 1000;
       const timedOut = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.options.timeoutSeconds.toFixed(2)} seconds`)), deadline - Date.now());
       });
