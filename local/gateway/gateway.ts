@@ -5,16 +5,10 @@
  * identity source and API Gateway's limits and timeouts, and serves the
  * Management API and the admin API on the same port.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  APIGatewayRequestAuthorizerEvent,
-} from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
 import type { RouteResult } from '../../lambdas/handlers/event.js';
@@ -22,16 +16,21 @@ import { adminApi, connectAuthorizer, routes, type RouteDefinition } from '../..
 import { findRoute, loadEntry, loadHandler, selectRoute } from '../routing.js';
 import {
   authorizerEvent,
+  clientCloseStatus,
   connectEvent,
   disconnectEvent,
+  handshakeOf,
   httpApiEvent,
   lambdaContext,
   messageEvent,
   type ApiInfo,
   type ClientInfo,
+  type Handshake,
+  type WebSocketAuthorizerEvent,
 } from './events.js';
 import { FrameSizeGuard } from './frame-size-guard.js';
 import { readBody, sendJson } from './http.js';
+import { gatewayId } from './ids.js';
 import { isManagementPath, serveManagementApi, type ManagedConnection } from './management-api.js';
 
 export interface LocalGatewayOptions {
@@ -69,7 +68,7 @@ export interface LocalGatewayOptions {
   readonly serveOtherHttp?: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 }
 
-type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+type AuthorizerHandler = (event: WebSocketAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 type AdminHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /**
@@ -129,7 +128,10 @@ class LocalConnection implements ManagedConnection {
   }
 
   drop(): void {
-    this.close(NORMAL, 'Connection deleted');
+    // The $disconnect reason of a DeleteConnection (API Gateway's execution
+    // log in github.com/aws/chalice/issues/2060). unverified: that the client's
+    // close frame carries the same reason.
+    this.close(NORMAL, 'Connection Closed Normally');
   }
 
   close(code: number, reason: string): void {
@@ -308,8 +310,9 @@ export class LocalGateway {
       this.refuse(socket, 400, request.socket.remoteAddress ?? '');
       return;
     }
+    const shake = handshakeOf(request, url.searchParams);
     const client: ClientInfo = {
-      connectionId: newConnectionId(),
+      connectionId: gatewayId(),
       connectedAt: Date.now(),
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       userAgent: request.headers['user-agent'] ?? '',
@@ -317,14 +320,14 @@ export class LocalGateway {
 
     let authorized = client;
     if (this.options.authorize ?? true) {
-      const outcome = await this.authorize(client, request, url.searchParams);
+      const outcome = await this.authorize(client, shake);
       if (typeof outcome === 'number') return this.refuse(socket, outcome, client.sourceIp);
       authorized = { ...client, authorizer: outcome };
     }
 
     let outcome: Outcome<RouteResult | null | undefined>;
     try {
-      const event = connectEvent(this.apiInfo, authorized, request.headers, url.searchParams);
+      const event = connectEvent(this.apiInfo, authorized, shake);
       outcome = await this.withinIntegrationTimeout('$connect', async () =>
         (await loadHandler(findRoute('$connect', this.routes)))(event, lambdaContext('connect')),
       );
@@ -379,17 +382,13 @@ export class LocalGateway {
   }
 
   /** The authorizer's context (plus `principalId`), or the status API Gateway answers with. */
-  private async authorize(
-    client: ClientInfo,
-    request: IncomingMessage,
-    search: URLSearchParams,
-  ): Promise<Record<string, string | number | boolean> | number> {
+  private async authorize(client: ClientInfo, shake: Handshake): Promise<Record<string, string | number | boolean> | number> {
     // API Gateway checks the identity source itself and answers 401 without calling the authorizer.
-    const token = search.get(connectAuthorizer.tokenQueryParameter);
+    const token = shake.search.get(connectAuthorizer.tokenQueryParameter);
     if (token === null || token === '') return 401;
     let outcome: Outcome<APIGatewayAuthorizerResult | null | undefined>;
     try {
-      const event = authorizerEvent(this.apiInfo, client, request.headers, search);
+      const event = authorizerEvent(this.apiInfo, client, shake);
       outcome = await this.withinIntegrationTimeout('the authorizer', async () =>
         (await loadEntry<AuthorizerHandler>(this.options.authorizerEntry ?? connectAuthorizer.entry))(event),
       );
@@ -449,7 +448,7 @@ export class LocalGateway {
     connection.socket.on('close', (code: number, reason: Buffer) => {
       connection.stopTimers();
       this.connections.delete(connectionId);
-      const status = connection.closedBy ?? { code, reason: reason.toString() || 'Client closed' };
+      const status = connection.closedBy ?? clientCloseStatus(code, reason.toString());
       this.log(`disconnected ${connectionId} (${status.code} ${status.reason})`);
       if (this.losesDisconnects) return;
       this.track(this.runDisconnect(connection.client, status.code, status.reason));
@@ -498,7 +497,7 @@ export class LocalGateway {
       // The gateway's own code failed (not the handler's): answered as API
       // Gateway answers any internal failure, so the client is not left waiting.
       this.log(`dispatching a frame from ${connectionId} failed in the gateway: ${String(error)}`);
-      await this.answerWithGatewayError(connection, 'Internal server error', requestId ?? randomUUID());
+      await this.answerWithGatewayError(connection, 'Internal server error', requestId ?? gatewayId());
     }
   }
 
@@ -601,11 +600,6 @@ function isWebSocketHandshake(request: IncomingMessage): boolean {
     /^[+/0-9A-Za-z]{22}==$/.test(key) &&
     (version === '13' || version === '8')
   );
-}
-
-function newConnectionId(): string {
-  // API Gateway ids look like "L0SM9cOFvHcCIhw=": 15 base64 characters and padding.
-  return `${randomBytes(11).toString('base64url')}=`;
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -224,6 +224,8 @@ describe('the handshake', () => {
         apiId: 'local',
         domainName: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
         connectionId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/),
+        requestId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/),
+        requestTime: expect.stringMatching(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/),
         connectedAt: expect.any(Number),
         requestTimeEpoch: expect.any(Number),
         identity: { sourceIp: '127.0.0.1', userAgent: 'e2e-test' },
