@@ -32,6 +32,7 @@ import { FrameSizeGuard } from './frame-size-guard.js';
 import { readBody, sendJson } from './http.js';
 import { gatewayId } from './ids.js';
 import { isManagementPath, serveManagementApi, type ManagedConnection } from './management-api.js';
+import { checkSigV4 } from './sigv4-header.js';
 
 export interface LocalGatewayOptions {
   /** 3001 by default; 0 picks a free port. */
@@ -186,7 +187,7 @@ export class LocalGateway {
     const { port } = this.server.address() as AddressInfo;
     this.api = {
       apiId: 'local',
-      stage: this.options.stage ?? 'local',
+      stage: this.stage,
       domainName: `${host}:${port}`,
       region: process.env.AWS_REGION ?? 'us-east-1',
       accountId: '000000000000',
@@ -214,9 +215,21 @@ export class LocalGateway {
     return `ws://${this.options.host ?? '127.0.0.1'}:${this.port}`;
   }
 
-  /** What `MANAGEMENT_ENDPOINT` (the stage's callback URL) is locally. */
+  /**
+   * What `MANAGEMENT_ENDPOINT` is locally: the stage's callback URL, with the
+   * stage, as API Gateway's `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`.
+   */
   get managementEndpoint(): string {
+    return `${this.httpEndpoint}/${this.stage}`;
+  }
+
+  /** Where the admin API (`/publish`, `/stats`) and other HTTP pages answer: no stage. */
+  get httpEndpoint(): string {
     return `http://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  get stage(): string {
+    return this.options.stage ?? 'local';
   }
 
   get openConnectionIds(): string[] {
@@ -543,10 +556,17 @@ export class LocalGateway {
     const url = parseUrl(request.url);
     if (url === undefined) return sendJson(response, 400, { message: 'Bad Request' });
     if (isManagementPath(url.pathname)) {
-      await serveManagementApi(request, response, url.pathname, (id) => this.connections.get(id));
+      await serveManagementApi(request, response, url.pathname, this.stage, (id) => this.connections.get(id));
       return;
     }
     if (adminApi.routes.some((route) => route.path === url.pathname)) {
+      // The admin API is IAM-authorised when deployed: unsigned requests never
+      // reach its handler (API Gateway developer guide, "Control access to
+      // HTTP APIs with IAM authorization in API Gateway":
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
+      // unverified: the answer, 403 {"message":"Forbidden"}, for every form
+      // of missing or malformed signature.
+      if (!checkSigV4(request.headers).signed) return sendJson(response, 403, { message: 'Forbidden' });
       await this.serveAdmin(request, response, url);
       return;
     }

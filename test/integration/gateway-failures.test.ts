@@ -235,7 +235,7 @@ describe('failures outside the handler', () => {
     });
 
     it('answers an HTTP request whose handling throws with 500 instead of leaving it open, and logs why', async () => {
-      const response = await fetch(`${broken.managementEndpoint}/some-page`, { signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(`${broken.httpEndpoint}/some-page`, { signal: AbortSignal.timeout(5_000) });
 
       expect(response.status).toBe(500);
       expect(await response.json()).toEqual({ message: 'Internal Server Error' });
