@@ -13,7 +13,8 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
 import type { RouteResult } from '../../lambdas/handlers/event.js';
 import { adminApi, connectAuthorizer, routes, type RouteDefinition } from '../../lib/routes.js';
-import { findRoute, loadEntry, loadHandler, selectRoute } from '../routing.js';
+import { defaultRoute, findRoute, loadEntry, loadHandler, selectRoute } from '../routing.js';
+import { gatewayErrorFrame, type GatewayErrorMessage } from './error-frame.js';
 import {
   authorizerEvent,
   clientCloseStatus,
@@ -472,9 +473,19 @@ export class LocalGateway {
     const { connectionId } = connection.client;
     let requestId: string | undefined;
     try {
-      // Binary frames cannot be route-selected on `$request.body.action`.
+      // Binary frames cannot be route-selected on `$request.body.action`:
+      // "Non-JSON messages are directed to a $default route" (API Gateway
+      // developer guide, "Create routes for WebSocket APIs in API Gateway").
       const body = isBinary ? data.toString('base64') : data.toString('utf8');
-      const route = isBinary ? findRoute('$default', this.routes) : selectRoute(body, this.routes);
+      const route = isBinary ? defaultRoute(this.routes) : selectRoute(body, this.routes);
+      if (route === undefined) {
+        // An API without `$default` answers a frame no route matches itself,
+        // and the connection stays open: github.com/aws-samples/simple-websockets-chat-app/issues/24
+        // (wscat connected, every message answered with this frame).
+        this.log(`no route matches a frame from ${connectionId} and there is no $default: answered "Forbidden"`);
+        await this.answerWithGatewayError(connection, 'Forbidden', gatewayId());
+        return;
+      }
       const event = messageEvent(this.apiInfo, connection.client, route.routeKey, body, isBinary);
       requestId = event.requestContext.requestId;
       let outcome: Outcome<RouteResult | null | undefined>;
@@ -515,9 +526,9 @@ export class LocalGateway {
   }
 
   /** API Gateway's own error frame, for a request the integration did not answer. */
-  private async answerWithGatewayError(connection: LocalConnection, message: string, requestId: string): Promise<void> {
+  private async answerWithGatewayError(connection: LocalConnection, message: GatewayErrorMessage, requestId: string): Promise<void> {
     const { connectionId } = connection.client;
-    await connection.send(JSON.stringify({ message, connectionId, requestId })).catch((error: unknown) => {
+    await connection.send(gatewayErrorFrame(message, connectionId, requestId)).catch((error: unknown) => {
       this.log(`"${message}" to ${connectionId} was not delivered: ${String(error)}`);
     });
   }

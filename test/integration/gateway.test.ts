@@ -13,7 +13,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/core/table.js';
 import { mintDevToken } from '../../local/dev-token.js';
-import type { LocalGateway } from '../../local/gateway/gateway.js';
+import { LocalGateway } from '../../local/gateway/gateway.js';
+import { recordingRoutes } from '../support/recording-routes.js';
 import { connectAs, startLocalGateway } from '../support/local-gateway.js';
 import { connectionItems, getItem } from '../support/table.js';
 import { recordedEvents, routesWithTestRoutes } from '../support/test-routes.js';
@@ -407,6 +408,55 @@ describe('the admin API', () => {
     expect(await answer(unsignedStats)).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
     expect(signedStats.status).toBe(200);
     expect(await signedStats.json()).toMatchObject({ connections: expect.any(Number) });
+  });
+});
+
+// A WebSocket API need not have $default: API Gateway then answers a frame no
+// route matches itself, with this frame, and the connection stays open
+// (github.com/aws-samples/simple-websockets-chat-app/issues/24: wscat
+// connected, every message answered `{"message": "Forbidden",
+// "connectionId":"…", "requestId":"…"}`). Binary frames go to $default only
+// ("Non-JSON messages are directed to a $default route": API Gateway developer
+// guide, "Create routes for WebSocket APIs in API Gateway":
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html).
+describe('an API without $default', () => {
+  let withoutDefault: LocalGateway;
+
+  beforeAll(async () => {
+    withoutDefault = new LocalGateway({
+      port: 0,
+      authorize: false,
+      routes: [
+        ...recordingRoutes.filter((route) => route.routeKey !== '$default'),
+        { routeKey: 'echoEvent', name: 'echo-event', entry: 'test/support/test-routes.ts', twoWay: true },
+      ],
+    });
+    await withoutDefault.start();
+  });
+
+  afterAll(() => withoutDefault.stop());
+
+  it('answers unmatched and binary frames with API Gateway’s Forbidden frame, keeps the socket open, and routes the rest', async () => {
+    const client = await WsClient.connect(withoutDefault.url);
+    const connectionId = withoutDefault.openConnectionIds.at(-1);
+    const raw: string[] = [];
+    client.socket.on('message', (data: Buffer) => raw.push(data.toString()));
+
+    const answers = [];
+    for (const frame of ['no action here', '{"action":"fly"}', '{"room":"x"}', '{"action":"$connect"}', Buffer.from([1, 2, 3])]) {
+      const reply = client.next();
+      client.socket.send(frame);
+      answers.push(await reply);
+    }
+    const echoed = client.next();
+    client.send({ action: 'echoEvent' });
+
+    expect(answers).toEqual(Array(5).fill({ message: 'Forbidden', connectionId, requestId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/) }));
+    // Byte for byte as API Gateway writes it.
+    expect(raw[0]).toMatch(new RegExp(`^\\{"message": "Forbidden", "connectionId":"${(connectionId ?? '').replace(/[+=]/g, '\\$&')}", "requestId":"[A-Za-z0-9_-]{15}="\\}$`));
+    expect(await echoed).toMatchObject({ requestContext: { routeKey: 'echoEvent' } });
+    expect(withoutDefault.openConnectionIds).toEqual([connectionId]);
+    await client.close();
   });
 });
 
