@@ -38,7 +38,7 @@ const stack = await startBenchStack('bench-fanout');
 const { config } = await import('../lambdas/core/config.js');
 const { naiveFanOut } = await import('./naive-fan-out.js');
 const { floorPoster } = await import('./floor.js');
-const floor = floorPoster(stack.httpEndpoint, config.fanOutConcurrency);
+const floor = floorPoster(stack.managementEndpoint, config.fanOutConcurrency);
 
 const sizes = [10, 100, 1000];
 const samplesFor = (size: number): number => (quick ? (size >= 1000 ? 5 : 9) : size >= 1000 ? 25 : 41);

@@ -30,7 +30,9 @@ export interface LocalStack {
   readonly url: string;
   /** The demo page. */
   readonly pageUrl: string;
-  /** Where the Management API and the admin API (`/publish`, `/stats`) answer. */
+  /** The stage's callback URL, where the Management API (`@connections`) answers: `MANAGEMENT_ENDPOINT`. */
+  readonly managementEndpoint: string;
+  /** Where the admin API (`/publish`, `/stats`) and the demo page answer. */
   readonly httpEndpoint: string;
   readonly dynamoDbEndpoint: string;
   readonly tableName: string;
@@ -88,8 +90,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const started = { dynamoDb, gateway, queue };
     return {
       url,
-      pageUrl: `${gateway.managementEndpoint}/`,
-      httpEndpoint: gateway.managementEndpoint,
+      pageUrl: `${gateway.httpEndpoint}/`,
+      managementEndpoint: gateway.managementEndpoint,
+      httpEndpoint: gateway.httpEndpoint,
       dynamoDbEndpoint: dynamoDb.endpoint,
       tableName,
       devTokens,

@@ -7,10 +7,15 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 /**
  * API Gateway's route selection for `$request.body.action`: a JSON object
  * whose `action` names a route goes there; anything else (not JSON, no
- * action, an unknown one) goes to `$default`.
+ * action, an unknown one) goes to `$default`, and on an API without one to
+ * no route at all (undefined), which API Gateway answers itself. Source: API
+ * Gateway developer guide, "Create routes for WebSocket APIs in API Gateway":
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html
+ * ("API Gateway calls the $default route if the route selection expression
+ * cannot be evaluated against the message or if no matching route is found").
  */
-export function selectRoute(body: string, table: readonly RouteDefinition[] = routes): RouteDefinition {
-  const fallback = findRoute('$default', table);
+export function selectRoute(body: string, table: readonly RouteDefinition[] = routes): RouteDefinition | undefined {
+  const fallback = defaultRoute(table);
   let action: unknown;
   try {
     action = (JSON.parse(body) as { action?: unknown } | null)?.action;
@@ -19,6 +24,14 @@ export function selectRoute(body: string, table: readonly RouteDefinition[] = ro
   }
   if (typeof action !== 'string' || action.startsWith('$')) return fallback;
   return table.find((route) => route.routeKey === action) ?? fallback;
+}
+
+/**
+ * Where a frame no route matches goes, and every binary frame (route
+ * selection reads a JSON body): `$default`, or undefined on an API without one.
+ */
+export function defaultRoute(table: readonly RouteDefinition[] = routes): RouteDefinition | undefined {
+  return table.find((route) => route.routeKey === '$default');
 }
 
 export function findRoute(routeKey: string, table: readonly RouteDefinition[] = routes): RouteDefinition {

@@ -65,9 +65,11 @@ Demo page  ${stack.pageUrl}
   (open it in two windows, pick a name in each, join a room)
 
   WebSocket        ${stack.url}?token=<JWT>
-  Management API   ${stack.httpEndpoint}/@connections/{connectionId}
+  Management API   ${stack.managementEndpoint}/@connections/{connectionId}
   Publish API      POST ${stack.httpEndpoint}/publish
   Stats            GET  ${stack.httpEndpoint}/stats
+    (these three want a SigV4 signature for execute-api, as in AWS; any key will do:
+     curl --aws-sigv4 aws:amz:us-east-1:execute-api --user local:local ${stack.httpEndpoint}/stats)
   DynamoDB Local   ${stack.dynamoDbEndpoint}  table ${stack.tableName} (${args.persist === undefined ? 'in memory' : `data in ${args.persist}`})
   Client SDK       ${stack.pageUrl}realtime-client.js  (${kib(stack.site.sdk.bytes)}, ${kib(stack.site.sdk.gzipBytes)} gzipped)
 

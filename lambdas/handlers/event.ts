@@ -7,12 +7,14 @@ import type { AuthorizerContext } from '../core/index.js';
 
 /**
  * The WebSocket event as API Gateway sends it. `@types/aws-lambda` leaves out
- * the authorizer context, the caller identity, the `$connect` headers and the
- * `$disconnect` status, which API Gateway does send.
+ * the authorizer context, the caller identity, the `$connect` and
+ * `$disconnect` headers and the `$disconnect` status, which API Gateway does
+ * send, and requires a `messageId` it sends only on messages.
  */
 export interface WebSocketEvent
   extends APIGatewayProxyWebsocketEventV2WithRequestContext<
-    APIGatewayEventWebsocketRequestContextV2 & {
+    Omit<APIGatewayEventWebsocketRequestContextV2, 'messageId'> & {
+      messageId?: string;
       authorizer?: AuthorizerContext;
       identity?: { sourceIp?: string; userAgent?: string };
       disconnectStatusCode?: number;
@@ -20,6 +22,7 @@ export interface WebSocketEvent
     }
   > {
   headers?: Record<string, string | undefined>;
+  multiValueHeaders?: Record<string, string[] | undefined>;
 }
 
 /** What a route returns: API Gateway sends `body` back to the caller on two-way routes. */

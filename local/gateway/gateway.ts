@@ -5,34 +5,36 @@
  * identity source and API Gateway's limits and timeouts, and serves the
  * Management API and the admin API on the same port.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createSecureServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayProxyStructuredResultV2,
-} from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
 import type { RouteResult } from '../../lambdas/handlers/event.js';
 import { adminApi, connectAuthorizer, routes, type RouteDefinition } from '../../lib/routes.js';
 import { InProcessFunctions, type FunctionInvoker } from '../lambda/function-invoker.js';
-import { findRoute, selectRoute } from '../routing.js';
+import { defaultRoute, findRoute, selectRoute } from '../routing.js';
+import { gatewayErrorFrame, type GatewayErrorMessage } from './error-frame.js';
 import {
   authorizerEvent,
+  clientCloseStatus,
   connectEvent,
   disconnectEvent,
+  handshakeOf,
   httpApiEvent,
   messageEvent,
   type ApiInfo,
   type ClientInfo,
+  type Handshake,
 } from './events.js';
 import { FrameSizeGuard } from './frame-size-guard.js';
 import { localCertificate, type LocalCertificate } from './local-certificate.js';
 import { PlainAndTlsServer } from './plain-and-tls-server.js';
 import { readBody, sendJson } from './http.js';
+import { gatewayId } from './ids.js';
 import { isManagementPath, serveManagementApi, type ManagedConnection } from './management-api.js';
+import { checkSigV4 } from './sigv4-header.js';
 
 export interface LocalGatewayOptions {
   /** 3001 by default; 0 picks a free port. */
@@ -142,7 +144,10 @@ class LocalConnection implements ManagedConnection {
   }
 
   drop(): void {
-    this.close(NORMAL, 'Connection deleted');
+    // The $disconnect reason of a DeleteConnection (API Gateway's execution
+    // log in github.com/aws/chalice/issues/2060). unverified: that the client's
+    // close frame carries the same reason.
+    this.close(NORMAL, 'Connection Closed Normally');
   }
 
   close(code: number, reason: string): void {
@@ -204,7 +209,7 @@ export class LocalGateway {
     const { port } = this.listener.address();
     this.api = {
       apiId: 'local',
-      stage: this.options.stage ?? 'local',
+      stage: this.stage,
       domainName: `${host}:${port}`,
       region: process.env.AWS_REGION ?? 'us-east-1',
       accountId: '000000000000',
@@ -253,9 +258,22 @@ export class LocalGateway {
     return `ws://${this.options.host ?? '127.0.0.1'}:${this.port}`;
   }
 
-  /** What `MANAGEMENT_ENDPOINT` (the stage's callback URL) is locally. */
+  /**
+   * The stage's callback URL over plain HTTP, for functions run in this
+   * process (which do not trust the gateway's certificate): with the stage,
+   * as API Gateway's `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`.
+   */
   get managementEndpoint(): string {
+    return `${this.httpEndpoint}/${this.stage}`;
+  }
+
+  /** Where the admin API (`/publish`, `/stats`) and other HTTP pages answer: no stage. */
+  get httpEndpoint(): string {
     return `http://${this.options.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  get stage(): string {
+    return this.options.stage ?? 'local';
   }
 
   get openConnectionIds(): string[] {
@@ -357,8 +375,9 @@ export class LocalGateway {
       this.refuse(socket, 400, request.socket.remoteAddress ?? '');
       return;
     }
+    const shake = handshakeOf(request, url.searchParams);
     const client: ClientInfo = {
-      connectionId: newConnectionId(),
+      connectionId: gatewayId(),
       connectedAt: Date.now(),
       sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       userAgent: request.headers['user-agent'] ?? '',
@@ -366,14 +385,14 @@ export class LocalGateway {
 
     let authorized = client;
     if (this.options.authorize ?? true) {
-      const outcome = await this.authorize(client, request, url.searchParams);
+      const outcome = await this.authorize(client, shake);
       if (typeof outcome === 'number') return this.refuse(socket, outcome, client.sourceIp);
       authorized = { ...client, authorizer: outcome };
     }
 
     let outcome: Outcome<RouteResult | null | undefined>;
     try {
-      const event = connectEvent(this.apiInfo, authorized, request.headers, url.searchParams);
+      const event = connectEvent(this.apiInfo, authorized, shake);
       const route = findRoute('$connect', this.routes);
       outcome = await this.withinIntegrationTimeout('$connect', () => this.functions.invoke<RouteResult | null | undefined>(route.routeKey, route.entry, event));
     } catch (error) {
@@ -427,17 +446,13 @@ export class LocalGateway {
   }
 
   /** The authorizer's context (plus `principalId`), or the status API Gateway answers with. */
-  private async authorize(
-    client: ClientInfo,
-    request: IncomingMessage,
-    search: URLSearchParams,
-  ): Promise<Record<string, string | number | boolean> | number> {
+  private async authorize(client: ClientInfo, shake: Handshake): Promise<Record<string, string | number | boolean> | number> {
     // API Gateway checks the identity source itself and answers 401 without calling the authorizer.
-    const token = search.get(connectAuthorizer.tokenQueryParameter);
+    const token = shake.search.get(connectAuthorizer.tokenQueryParameter);
     if (token === null || token === '') return 401;
     let outcome: Outcome<APIGatewayAuthorizerResult | null | undefined>;
     try {
-      const event = authorizerEvent(this.apiInfo, client, request.headers, search);
+      const event = authorizerEvent(this.apiInfo, client, shake);
       outcome = await this.withinIntegrationTimeout('the authorizer', () =>
         this.functions.invoke<APIGatewayAuthorizerResult | null | undefined>(connectAuthorizer.name, this.authorizerEntry, event),
       );
@@ -497,7 +512,7 @@ export class LocalGateway {
     connection.socket.on('close', (code: number, reason: Buffer) => {
       connection.stopTimers();
       this.connections.delete(connectionId);
-      const status = connection.closedBy ?? { code, reason: reason.toString() || 'Client closed' };
+      const status = connection.closedBy ?? clientCloseStatus(code, reason.toString());
       this.log(`disconnected ${connectionId} (${status.code} ${status.reason})`);
       if (this.losesDisconnects) return;
       this.track(this.runDisconnect(connection.client, status.code, status.reason));
@@ -508,9 +523,19 @@ export class LocalGateway {
     const { connectionId } = connection.client;
     let requestId: string | undefined;
     try {
-      // Binary frames cannot be route-selected on `$request.body.action`.
+      // Binary frames cannot be route-selected on `$request.body.action`:
+      // "Non-JSON messages are directed to a $default route" (API Gateway
+      // developer guide, "Create routes for WebSocket APIs in API Gateway").
       const body = isBinary ? data.toString('base64') : data.toString('utf8');
-      const route = isBinary ? findRoute('$default', this.routes) : selectRoute(body, this.routes);
+      const route = isBinary ? defaultRoute(this.routes) : selectRoute(body, this.routes);
+      if (route === undefined) {
+        // An API without `$default` answers a frame no route matches itself,
+        // and the connection stays open: github.com/aws-samples/simple-websockets-chat-app/issues/24
+        // (wscat connected, every message answered with this frame).
+        this.log(`no route matches a frame from ${connectionId} and there is no $default: answered "Forbidden"`);
+        await this.answerWithGatewayError(connection, 'Forbidden', gatewayId());
+        return;
+      }
       const event = messageEvent(this.apiInfo, connection.client, route.routeKey, body, isBinary);
       requestId = event.requestContext.requestId;
       let outcome: Outcome<RouteResult | null | undefined>;
@@ -546,14 +571,14 @@ export class LocalGateway {
       // The gateway's own code failed (not the handler's): answered as API
       // Gateway answers any internal failure, so the client is not left waiting.
       this.log(`dispatching a frame from ${connectionId} failed in the gateway: ${String(error)}`);
-      await this.answerWithGatewayError(connection, 'Internal server error', requestId ?? randomUUID());
+      await this.answerWithGatewayError(connection, 'Internal server error', requestId ?? gatewayId());
     }
   }
 
   /** API Gateway's own error frame, for a request the integration did not answer. */
-  private async answerWithGatewayError(connection: LocalConnection, message: string, requestId: string): Promise<void> {
+  private async answerWithGatewayError(connection: LocalConnection, message: GatewayErrorMessage, requestId: string): Promise<void> {
     const { connectionId } = connection.client;
-    await connection.send(JSON.stringify({ message, connectionId, requestId })).catch((error: unknown) => {
+    await connection.send(gatewayErrorFrame(message, connectionId, requestId)).catch((error: unknown) => {
       this.log(`"${message}" to ${connectionId} was not delivered: ${String(error)}`);
     });
   }
@@ -591,10 +616,17 @@ export class LocalGateway {
     const url = parseUrl(request.url);
     if (url === undefined) return sendJson(response, 400, { message: 'Bad Request' });
     if (isManagementPath(url.pathname)) {
-      await serveManagementApi(request, response, url.pathname, (id) => this.connections.get(id));
+      await serveManagementApi(request, response, url.pathname, this.stage, (id) => this.connections.get(id));
       return;
     }
     if (adminApi.routes.some((route) => route.path === url.pathname)) {
+      // The admin API is IAM-authorised when deployed: unsigned requests never
+      // reach its handler (API Gateway developer guide, "Control access to
+      // HTTP APIs with IAM authorization in API Gateway":
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
+      // unverified: the answer, 403 {"message":"Forbidden"}, for every form
+      // of missing or malformed signature.
+      if (!checkSigV4(request.headers).signed) return sendJson(response, 403, { message: 'Forbidden' });
       await this.serveAdmin(request, response, url);
       return;
     }
@@ -647,11 +679,6 @@ function isWebSocketHandshake(request: IncomingMessage): boolean {
     /^[+/0-9A-Za-z]{22}==$/.test(key) &&
     (version === '13' || version === '8')
   );
-}
-
-function newConnectionId(): string {
-  // API Gateway ids look like "L0SM9cOFvHcCIhw=": 15 base64 characters and padding.
-  return `${randomBytes(11).toString('base64url')}=`;
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -93,7 +93,7 @@ describe('the demo page', () => {
     });
 
     const [connectionId] = await liveConnectionIds(stack, 'alice');
-    await deleteConnection(stack.httpEndpoint, connectionId ?? '');
+    await deleteConnection(stack.managementEndpoint, connectionId ?? '');
     await expect.poll(() => state(alice)).toBe('reconnecting');
 
     await say(bob, 'Alice, are you still there?');

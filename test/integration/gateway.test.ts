@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  ForbiddenException,
   GetConnectionCommand,
   GoneException,
   PayloadTooLargeException,
@@ -12,7 +13,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/core/table.js';
 import { mintDevToken } from '../../local/dev-token.js';
-import type { LocalGateway } from '../../local/gateway/gateway.js';
+import { LocalGateway } from '../../local/gateway/gateway.js';
+import { recordingRoutes } from '../support/recording-routes.js';
 import { connectAs, startLocalGateway } from '../support/local-gateway.js';
 import { connectionItems, getItem } from '../support/table.js';
 import { recordedEvents, routesWithTestRoutes } from '../support/test-routes.js';
@@ -53,6 +55,20 @@ function rawRequest(request: string): Promise<string> {
     });
     socket.on('error', reject);
   });
+}
+
+/**
+ * A SigV4 Authorization header of the right form for `execute-api`: the
+ * local gateway checks the form, not the signature, as DynamoDB Local does.
+ */
+const signedHeaders = (service = 'execute-api') => ({
+  authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+  'x-amz-date': '20260101T000000Z',
+});
+
+/** Status, `x-amzn-ErrorType` and JSON body of an HTTP answer. */
+async function answer(response: Response) {
+  return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: (await response.json()) as unknown };
 }
 
 async function refusal(url: string): Promise<number> {
@@ -195,7 +211,10 @@ describe('the handshake', () => {
 
   it('answers a malformed URL with 400 instead of leaving the socket hanging', async () => {
     expect(await rawRequest('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
-    expect(await rawRequest('GET /@connections/%E0%A4 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')).toMatch(/^HTTP\/1\.1 410/);
+    const signed = Object.entries(signedHeaders())
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
+    expect(await rawRequest(`GET /local/@connections/%E0%A4 HTTP/1.1\r\nHost: 127.0.0.1\r\n${signed}\r\n`)).toMatch(/^HTTP\/1\.1 410/);
   });
 
   it("refuses the user's sixth connection with 429, the status $connect answered", async () => {
@@ -224,6 +243,8 @@ describe('the handshake', () => {
         apiId: 'local',
         domainName: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
         connectionId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/),
+        requestId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/),
+        requestTime: expect.stringMatching(/^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/),
         connectedAt: expect.any(Number),
         requestTimeEpoch: expect.any(Number),
         identity: { sourceIp: '127.0.0.1', userAgent: 'e2e-test' },
@@ -251,6 +272,14 @@ describe('the handshake', () => {
 });
 
 describe('the Management API', () => {
+  // Its endpoint is the stage's callback URL, https://{api-id}.execute-api.{region}.amazonaws.com/{stage}
+  // (API Gateway developer guide, "Use @connections commands in your backend service":
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html).
+  it('is served at the stage of the callback URL', () => {
+    expect(gateway.managementEndpoint).toBe(`http://127.0.0.1:${gateway.port}/local`);
+    expect(process.env.MANAGEMENT_ENDPOINT).toBe(gateway.managementEndpoint);
+  });
+
   it('posts to, describes and deletes a connection through the real SDK client', async () => {
     const { client, connectionId } = await connectAs(gateway, 'liam');
     const pushed = client.next();
@@ -275,12 +304,158 @@ describe('the Management API', () => {
     await expect(management.send(new DeleteConnectionCommand({ ConnectionId: 'nope' }))).rejects.toBeInstanceOf(GoneException);
   });
 
+  // A callback URL without the stage gets 403 {"message":"Forbidden"}
+  // (github.com/aws/aws-sdk-php/issues/1955), which the SDK raises as a
+  // ForbiddenException (https://csdcorp.com/blog/coding/aws-websocket-403-using-posttoconnect/).
+  it('refuses a callback URL without the stage, or with another one, with 403 Forbidden', async () => {
+    const { client, connectionId } = await connectAs(gateway, 'stageless');
+    for (const endpoint of [gateway.httpEndpoint, `${gateway.httpEndpoint}/prod`]) {
+      const wrong = new ApiGatewayManagementApiClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+      });
+      const post = wrong.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from('{"lost":true}') }));
+      await expect(post).rejects.toBeInstanceOf(ForbiddenException);
+      await expect(post).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 }, message: 'Forbidden' });
+      wrong.destroy();
+    }
+    const raw = await fetch(`${gateway.httpEndpoint}/@connections/${encodeURIComponent(connectionId)}`, { method: 'POST', body: 'x', headers: signedHeaders() });
+    expect(await answer(raw)).toEqual({ status: 403, errorType: 'ForbiddenException', body: { message: 'Forbidden' } });
+    // Nothing was delivered: the next frame is the answer to this request.
+    expect(await client.request({ action: 'ping' }, 'pong')).toMatchObject({ type: 'pong' });
+    await client.close();
+  });
+
+  // "These requests use IAM authorization, so you must sign them with
+  // Signature Version 4" (the @connections page above). Unsigned: REST APIs'
+  // answer for IAM-authorised methods (API Gateway developer guide, "Gateway
+  // response types": MISSING_AUTHENTICATION_TOKEN, 403:
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html),
+  // unverified for @connections itself. Signed for another service:
+  // github.com/aws/aws-sdk-js-v3/issues/1831. A bearer token instead of a
+  // signature: github.com/aws/chalice/issues/828.
+  it('refuses what is not signed with SigV4 for execute-api, as API Gateway does, and delivers nothing', async () => {
+    const { client, connectionId } = await connectAs(gateway, 'unsigned');
+    const url = `${gateway.managementEndpoint}/@connections/${encodeURIComponent(connectionId)}`;
+
+    const unsigned = await fetch(url, { method: 'POST', body: '{"lost":1}' });
+    const otherService = await fetch(url, { method: 'POST', body: '{"lost":2}', headers: signedHeaders('apigateway') });
+    const bearer = await fetch(url, { method: 'POST', body: '{"lost":3}', headers: { authorization: 'Bearer abc' } });
+    const undated = await fetch(url, { method: 'GET', headers: { authorization: signedHeaders().authorization } });
+
+    expect(await answer(unsigned)).toEqual({
+      status: 403,
+      errorType: 'MissingAuthenticationTokenException',
+      body: { message: 'Missing Authentication Token' },
+    });
+    expect(await answer(otherService)).toEqual({
+      status: 403,
+      errorType: 'InvalidSignatureException',
+      body: { message: "Credential should be scoped to correct service: 'execute-api'. " },
+    });
+    expect(await answer(bearer)).toEqual({
+      status: 403,
+      errorType: 'IncompleteSignatureException',
+      body: {
+        message:
+          "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. " +
+          "Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a " +
+          "'X-Amz-Date' or a 'Date' header. Authorization=Bearer abc",
+      },
+    });
+    expect(await answer(undated)).toMatchObject({ status: 403, errorType: 'IncompleteSignatureException' });
+    expect(await client.request({ action: 'ping' }, 'pong')).toMatchObject({ type: 'pong' });
+    await client.close();
+  });
+
+  // The documented call URL-encodes the @ (the @connections page above: /prod/%40connections/R0oXAdfD0kwCH6w%3D).
+  it('takes @connections URL-encoded too', async () => {
+    const { client, connectionId } = await connectAs(gateway, 'encoded');
+    const pushed = client.next();
+    const response = await fetch(`${gateway.managementEndpoint}/%40connections/${encodeURIComponent(connectionId)}`, {
+      method: 'POST',
+      body: '{"encoded":true}',
+      headers: signedHeaders(),
+    });
+    expect(response.status).toBe(200);
+    expect(await pushed).toEqual({ encoded: true });
+    await client.close();
+  });
+
   it('refuses a post over 128 KiB with 413', async () => {
     const { client, connectionId } = await connectAs(gateway, 'mona');
     const post = management.send(
       new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.alloc(128 * 1024 + 1, 'a') }),
     );
     await expect(post).rejects.toBeInstanceOf(PayloadTooLargeException);
+    await client.close();
+  });
+});
+
+describe('the admin API', () => {
+  // IAM-authorised when deployed ("Control access to HTTP APIs with IAM
+  // authorization in API Gateway": clients must sign with SigV4:
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
+  // unverified: the answer to an unsigned request, 403 {"message":"Forbidden"}.
+  it('refuses an unsigned request with 403 Forbidden before its handler runs, and serves a signed one', async () => {
+    const unsignedPublish = await fetch(`${gateway.httpEndpoint}/publish`, { method: 'POST', body: '{"room":"lobby","data":"unsigned"}' });
+    const unsignedStats = await fetch(`${gateway.httpEndpoint}/stats`);
+    const signedStats = await fetch(`${gateway.httpEndpoint}/stats`, { headers: signedHeaders() });
+
+    expect(await answer(unsignedPublish)).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
+    expect(await answer(unsignedStats)).toMatchObject({ status: 403, body: { message: 'Forbidden' } });
+    expect(signedStats.status).toBe(200);
+    expect(await signedStats.json()).toMatchObject({ connections: expect.any(Number) });
+  });
+});
+
+// A WebSocket API need not have $default: API Gateway then answers a frame no
+// route matches itself, with this frame, and the connection stays open
+// (github.com/aws-samples/simple-websockets-chat-app/issues/24: wscat
+// connected, every message answered `{"message": "Forbidden",
+// "connectionId":"…", "requestId":"…"}`). Binary frames go to $default only
+// ("Non-JSON messages are directed to a $default route": API Gateway developer
+// guide, "Create routes for WebSocket APIs in API Gateway":
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-routes.html).
+describe('an API without $default', () => {
+  let withoutDefault: LocalGateway;
+
+  beforeAll(async () => {
+    withoutDefault = new LocalGateway({
+      port: 0,
+      authorize: false,
+      routes: [
+        ...recordingRoutes.filter((route) => route.routeKey !== '$default'),
+        { routeKey: 'echoEvent', name: 'echo-event', entry: 'test/support/test-routes.ts', twoWay: true },
+      ],
+    });
+    await withoutDefault.start();
+  });
+
+  afterAll(() => withoutDefault.stop());
+
+  it('answers unmatched and binary frames with API Gateway’s Forbidden frame, keeps the socket open, and routes the rest', async () => {
+    const client = await WsClient.connect(withoutDefault.url);
+    const connectionId = withoutDefault.openConnectionIds.at(-1);
+    const raw: string[] = [];
+    client.socket.on('message', (data: Buffer) => raw.push(data.toString()));
+
+    const answers = [];
+    for (const frame of ['no action here', '{"action":"fly"}', '{"room":"x"}', '{"action":"$connect"}', Buffer.from([1, 2, 3])]) {
+      const reply = client.next();
+      client.socket.send(frame);
+      answers.push(await reply);
+    }
+    const echoed = client.next();
+    client.send({ action: 'echoEvent' });
+
+    expect(answers).toEqual(Array(5).fill({ message: 'Forbidden', connectionId, requestId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/) }));
+    // Byte for byte as API Gateway writes it.
+    expect(raw[0]).toMatch(new RegExp(`^\\{"message": "Forbidden", "connectionId":"${(connectionId ?? '').replace(/[+=]/g, '\\$&')}", "requestId":"[A-Za-z0-9_-]{15}="\\}$`));
+    expect(await echoed).toMatchObject({ requestContext: { routeKey: 'echoEvent' } });
+    expect(withoutDefault.openConnectionIds).toEqual([connectionId]);
     await client.close();
   });
 });

@@ -18,7 +18,7 @@ let ann: SignedInClient;
 beforeAll(async () => {
   gateway = await startLocalGateway();
   publisher = new RealtimePublisher({
-    url: `${gateway.managementEndpoint}/publish`,
+    url: `${gateway.httpEndpoint}/publish`,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'local' },
   });

@@ -136,7 +136,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       (_, index) =>
         new Churner(`churner-${index + 1}`, {
           url: stack.url,
-          managementEndpoint: stack.httpEndpoint,
+          managementEndpoint: stack.managementEndpoint,
           allRooms,
           ledger,
           counters,

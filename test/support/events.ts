@@ -26,7 +26,8 @@ function client(connectionId: string, identity?: Identity): gateway.ClientInfo {
 }
 
 export function connectEvent(connectionId: string, identity: Identity | undefined): WebSocketEvent {
-  return gateway.connectEvent(api, client(connectionId, identity), { Host: '127.0.0.1' }, new URLSearchParams({ token: 'x' }));
+  const shake = gateway.handshake({ headers: [['Host', api.domainName]], search: new URLSearchParams({ token: 'x' }) });
+  return gateway.connectEvent(api, client(connectionId, identity), shake);
 }
 
 export function messageEvent(connectionId: string, routeKey: string, body: string): WebSocketEvent {
@@ -34,7 +35,7 @@ export function messageEvent(connectionId: string, routeKey: string, body: strin
 }
 
 export function disconnectEvent(connectionId: string): WebSocketEvent {
-  return gateway.disconnectEvent(api, client(connectionId), 1000, 'Client closed');
+  return gateway.disconnectEvent(api, client(connectionId), 1000, '');
 }
 
 export const lambdaContext = gateway.lambdaContext('test');

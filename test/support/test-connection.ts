@@ -42,6 +42,7 @@ export class TestConnection {
   async send(frame: unknown): Promise<ServerFrame | undefined> {
     const body = typeof frame === 'string' ? frame : JSON.stringify(frame);
     const route = selectRoute(body);
+    if (route === undefined) throw new Error('the route table has no $default route');
     const handler = await loadHandler(route);
     const result = await handler(messageEvent(this.connectionId, route.routeKey, body), lambdaContext);
     expectStatus(result);

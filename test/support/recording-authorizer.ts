@@ -1,0 +1,1 @@
+export { allowingAuthorizer as handler } from './recording-routes.js';
