@@ -8,11 +8,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it, vi } from 'vitest';
 import { RealtimeApi } from '../../lib/realtime-api.js';
+import type * as RoutesModule from '../../lib/routes.js';
 import { SECRET_ARN } from './synth.js';
 import { actionsOf, environmentOf, nagViolations, props, referencedIdOfType, resourcesOfType, statementsOfFunction } from './template-helpers.js';
 
 vi.mock('../../lib/routes.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../lib/routes.js')>();
+  const original = await importOriginal<typeof RoutesModule>();
   return {
     ...original,
     routes: [...original.routes, { routeKey: 'echo', name: 'echo', entry: 'test/fixtures/aws-documented-handler/handler.mjs', twoWay: false }],
