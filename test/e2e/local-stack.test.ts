@@ -96,6 +96,10 @@ describe('npm start with events out', () => {
         'event realtime.room.vacated room=lobby users=0 connections=0 reason=disconnected',
       ]);
     });
+    // Stopped as a person stops it, so that DynamoDB Local goes with it.
+    const exited = new Promise<number | null>((resolve) => child?.once('close', (code) => resolve(code)));
+    child?.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 });
 
