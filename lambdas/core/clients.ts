@@ -4,7 +4,7 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { StandardRetryStrategy } from '@smithy/core/retry';
@@ -120,23 +120,21 @@ export function queueClient(): SQSClient {
   return queue;
 }
 
-let eventBridge: Promise<EventBridgeClient> | undefined;
+let eventBridge: EventBridgeClient | undefined;
 
 /**
- * The client of the events-out bus, loaded and built on the first put: a
- * function whose `EVENT_BUS_NAME` is unset never builds it, nor spends its
- * cold start evaluating the SDK's EventBridge module. Locally,
- * `AWS_ENDPOINT_URL_EVENTBRIDGE` (the SDK's own variable) points it at the
- * local bus, which takes any credentials.
+ * The client of the events-out bus, built on the first put: a function whose
+ * `EVENT_BUS_NAME` is unset never builds it. Imported statically: a dynamic
+ * import would keep the bundles' lazy copy of the whole EventBridge client,
+ * every command, and cost more at cold start than the two classes used here.
+ * Locally, `AWS_ENDPOINT_URL_EVENTBRIDGE` (the SDK's own variable) points it
+ * at the local bus, which takes any credentials.
  */
-export function eventBridgeClient(): Promise<EventBridgeClient> {
-  eventBridge ??= import('@aws-sdk/client-eventbridge').then(
-    ({ EventBridgeClient }) =>
-      new EventBridgeClient({
-        region,
-        requestHandler: boundedRequests(config.eventBusTimeoutMs),
-        ...(process.env.AWS_ENDPOINT_URL_EVENTBRIDGE === undefined ? {} : { credentials: localCredentials }),
-      }),
-  );
+export function eventBridgeClient(): EventBridgeClient {
+  eventBridge ??= new EventBridgeClient({
+    region,
+    requestHandler: boundedRequests(config.eventBusTimeoutMs),
+    ...(process.env.AWS_ENDPOINT_URL_EVENTBRIDGE === undefined ? {} : { credentials: localCredentials }),
+  });
   return eventBridge;
 }

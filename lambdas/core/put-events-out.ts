@@ -6,7 +6,7 @@
  * a 5xx or gets no answer within `EVENT_BUS_TIMEOUT_MS`; entries the bus
  * refuses one by one (`FailedEntryCount`) are not tried again.
  */
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { eventBridgeClient } from './clients.js';
 import { config } from './config.js';
 import { MAX_ENTRIES_PER_PUT, toPutEventsEntry, type EventOut } from './events-out.js';
@@ -31,8 +31,7 @@ export async function putEventsOut(events: readonly EventOut[]): Promise<void> {
 
 async function putEntries(entries: PutEventsRequestEntry[]): Promise<void> {
   try {
-    const [client, { PutEventsCommand }] = await Promise.all([eventBridgeClient(), import('@aws-sdk/client-eventbridge')]);
-    const { FailedEntryCount = 0, Entries: results = [] } = await client.send(new PutEventsCommand({ Entries: entries }));
+    const { FailedEntryCount = 0, Entries: results = [] } = await eventBridgeClient().send(new PutEventsCommand({ Entries: entries }));
     count('EventsOut', entries.length - FailedEntryCount);
     if (FailedEntryCount > 0) {
       const failed = entries.flatMap((entry, index) => {
