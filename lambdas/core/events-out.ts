@@ -2,13 +2,14 @@
  * Events out: what the server tells other services about rooms and presence,
  * on an EventBridge bus, when `EVENT_BUS_NAME` is set (docs/events.md).
  *
- * This module is that public contract: the source, the detail-types and the
- * schema of each detail, and the PutEvents entry each event becomes. The CDK
- * app imports it as well as the functions, so it reads no configuration and
- * loads no AWS client (the entry type is a type import only).
+ * This module is that public contract: the source, the detail-types, the
+ * type of each detail, and the PutEvents entry each event becomes (their zod
+ * schemas, for consumers and tests that check what arrives, are in
+ * events-out-schema.ts). The CDK app imports it as well as the functions, so
+ * it reads no configuration and imports nothing at run time: no AWS client,
+ * and no zod, which functions that parse no frame leave out of their bundles.
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import * as z from 'zod/mini';
 
 export const EVENTS_OUT = {
   /** `source` of every event unless `EVENT_SOURCE` says otherwise. */
@@ -38,66 +39,63 @@ export const MAX_ENTRIES_PER_PUT = 10;
  * (`disconnected`), or a post answered 410 that found it gone without one
  * (`gone`).
  */
-export const departureReason = z.enum(['left', 'disconnected', 'gone']);
-export type DepartureReason = z.infer<typeof departureReason>;
-
-const count = z.int().check(z.nonnegative());
+export const DEPARTURE_REASONS = ['left', 'disconnected', 'gone'] as const;
+export type DepartureReason = (typeof DEPARTURE_REASONS)[number];
 
 /** What every detail carries: the room as it is once the change is made. */
-const roomState = {
-  room: z.string(),
+export interface RoomState {
+  readonly room: string;
   /** Distinct users with a live connection in the room, after the change. */
-  users: count,
+  readonly users: number;
   /** Live member connections in the room, after the change. */
-  connections: count,
+  readonly connections: number;
   /** When the server saw the change (ISO 8601, UTC, milliseconds). */
-  time: z.iso.datetime(),
-};
+  readonly time: string;
+}
 
-const user = z.object({ userId: z.string(), name: z.string() });
+export interface EventOutUser {
+  readonly userId: string;
+  readonly name: string;
+}
 
-export const roomOccupiedDetail = z.object({ ...roomState });
-export const roomVacatedDetail = z.object({ ...roomState, reason: departureReason });
-export const userJoinedDetail = z.object({
-  ...roomState,
-  user,
+export type RoomOccupiedDetail = RoomState;
+
+export interface RoomVacatedDetail extends RoomState {
+  readonly reason: DepartureReason;
+}
+
+export interface UserJoinedDetail extends RoomState {
+  readonly user: EventOutUser;
   /** The connection whose join made the user present. */
-  connectionId: z.string(),
-});
-export const userLeftDetail = z.object({
-  ...roomState,
-  user,
-  /** The connection whose departure left the user absent (one of them, when several went at once). */
-  connectionId: z.string(),
-  reason: departureReason,
-});
+  readonly connectionId: string;
+}
 
-export type RoomOccupiedDetail = z.infer<typeof roomOccupiedDetail>;
-export type RoomVacatedDetail = z.infer<typeof roomVacatedDetail>;
-export type UserJoinedDetail = z.infer<typeof userJoinedDetail>;
-export type UserLeftDetail = z.infer<typeof userLeftDetail>;
+export interface UserLeftDetail extends RoomState {
+  readonly user: EventOutUser;
+  /** The connection whose departure left the user absent (one of them, when several went at once). */
+  readonly connectionId: string;
+  readonly reason: DepartureReason;
+}
 
 const { detailTypes } = EVENTS_OUT;
 
-/** Each detail-type's schema, for consumers and tests that check what arrives. */
-export const eventOutDetailSchemas = {
-  [detailTypes.roomOccupied]: roomOccupiedDetail,
-  [detailTypes.roomVacated]: roomVacatedDetail,
-  [detailTypes.userJoined]: userJoinedDetail,
-  [detailTypes.userLeft]: userLeftDetail,
-} as const;
+/** Each detail-type's detail. */
+export interface EventOutDetails {
+  readonly [detailTypes.roomOccupied]: RoomOccupiedDetail;
+  readonly [detailTypes.roomVacated]: RoomVacatedDetail;
+  readonly [detailTypes.userJoined]: UserJoinedDetail;
+  readonly [detailTypes.userLeft]: UserLeftDetail;
+}
 
-export type EventOutDetailType = keyof typeof eventOutDetailSchemas;
+export type EventOutDetailType = keyof EventOutDetails;
 
 /** One event out: its detail-type and the detail that goes with it. */
-export type EventOut =
-  | { readonly detailType: typeof detailTypes.roomOccupied; readonly detail: RoomOccupiedDetail }
-  | { readonly detailType: typeof detailTypes.roomVacated; readonly detail: RoomVacatedDetail }
-  | { readonly detailType: typeof detailTypes.userJoined; readonly detail: UserJoinedDetail }
-  | { readonly detailType: typeof detailTypes.userLeft; readonly detail: UserLeftDetail };
+export type EventOut = { [T in EventOutDetailType]: { readonly detailType: T; readonly detail: EventOutDetails[T] } }[EventOutDetailType];
+
+const DETAIL_TYPES: readonly string[] = Object.values(detailTypes);
 
 export function isEventOutDetailType(value: string): value is EventOutDetailType {
-  return Object.hasOwn(eventOutDetailSchemas, value);
+  return DETAIL_TYPES.includes(value);
 }
 
 /** Where events go: the bus and the `source` they carry. */

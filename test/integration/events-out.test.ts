@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { EVENTS_OUT, eventOutDetailSchemas, isEventOutDetailType } from '../../lambdas/core/events-out.js';
+import { EVENTS_OUT, isEventOutDetailType } from '../../lambdas/core/events-out.js';
+import { eventOutDetailSchemas } from '../../lambdas/core/events-out-schema.js';
 import { logger, metrics } from '../../lambdas/core/observability.js';
 import { keys } from '../../lambdas/core/table.js';
 import type { ReceivedEvent } from '../../local/local-event-bus.js';

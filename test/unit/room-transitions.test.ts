@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_OUT, eventOutDetailSchemas, toPutEventsEntry, type EventOut } from '../../lambdas/core/events-out.js';
+import { EVENTS_OUT, toPutEventsEntry, type EventOut } from '../../lambdas/core/events-out.js';
+import { eventOutDetailSchemas } from '../../lambdas/core/events-out-schema.js';
 import { arrivalEvents, departureEvents } from '../../lambdas/core/room-transitions.js';
 import type { RoomMembership } from '../../lambdas/core/store/memberships.js';
 
