@@ -11,19 +11,16 @@
  * connectionId) among those the read returned: every join that saw the same
  * members names the same one. Likewise `user.joined`, among the user's own
  * memberships in the room. A join whose read came before another's write
- * cannot see it; if that later join sorts first (its joinedAt taken before
- * the earlier one's, in the same millisecond or under clock skew), both
- * emit. Rare, and a duplicate, never a miss.
+ * cannot see it; if that later-written join sorts first all the same (it
+ * took its joinedAt first but its write was slower to land, or the
+ * functions' clocks differ), both emit: a duplicate, never a miss, since
+ * the one that reads alone always emits.
  *
  * Departures: nothing of the departed member remains to compare, so each one
  * that reads the room (or the user) gone emits; two last members leaving at
  * once can both do so.
  */
-import {
-  EVENTS_OUT,
-  type DepartureReason,
-  type EventOut,
-} from './events-out.js';
+import { EVENTS_OUT, type DepartureReason, type EventOut } from './events-out.js';
 import { presenceOf } from './presence.js';
 import type { UserRef } from './protocol.js';
 import type { RoomMembership } from './store/memberships.js';
