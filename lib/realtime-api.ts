@@ -15,6 +15,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { EVENTS_OUT } from '../lambdas/core/events-out.js';
 import { LIMIT_VARIABLES, type Limits } from '../lambdas/core/limit-defaults.js';
 import { TABLE_SCHEMA } from '../lambdas/core/table.js';
 import { fanOutWorker, LARGE_ROOM_DEFAULTS, type LargeRoomSettings } from './fan-out-worker.js';
@@ -246,7 +247,7 @@ export class RealtimeApi extends Construct {
 
     if (props.eventsOut !== undefined) {
       this.eventsOutBus = props.eventsOut.bus ?? events.EventBus.fromEventBusName(this, 'EventsOutBus', 'default');
-      this.eventsOutSource = props.eventsOut.source ?? 'realtime';
+      this.eventsOutSource = props.eventsOut.source ?? EVENTS_OUT.defaultSource;
     }
     const eventsOutBus = this.eventsOutBus;
 
@@ -257,7 +258,7 @@ export class RealtimeApi extends Construct {
       authorizerEnvironment: authorizerEnvironment(auth),
       limitEnvironment: limitEnvironment(props.limits),
       largeRooms,
-      ...(eventsOutBus === undefined ? {} : { eventsOut: { busName: eventsOutBus.eventBusArn, source: this.eventsOutSource ?? 'realtime' } }),
+      ...(eventsOutBus === undefined ? {} : { eventsOut: { busName: eventsOutBus.eventBusArn, source: this.eventsOutSource ?? EVENTS_OUT.defaultSource } }),
       logLevel: props.logLevel ?? CONTEXT_DEFAULTS.logLevel,
     });
     for (const definition of definitions) {

@@ -8,8 +8,10 @@ import { resolve } from 'node:path';
 import { createDevSite, type DevSite } from './dev-site.js';
 import { DEV_JWT_SECRET } from './dev-token.js';
 import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { startEventBus } from './event-bus.js';
 import { LocalGateway } from './gateway/gateway.js';
 import { startFanOutQueue } from './fan-out-queue.js';
+import type { LocalEventBus } from './local-event-bus.js';
 import type { LocalQueue } from './local-queue.js';
 import { assertPortFree } from './ports.js';
 import { ensureTable } from './table-setup.js';
@@ -23,6 +25,8 @@ export interface LocalStackOptions {
   readonly idleTimeoutSeconds?: number;
   readonly maxConnectionSeconds?: number;
   readonly log?: (line: string) => void;
+  /** Print a line per event out received (through `log`). @default true */
+  readonly logEvents?: boolean;
 }
 
 export interface LocalStack {
@@ -42,6 +46,8 @@ export interface LocalStack {
   readonly gateway: LocalGateway;
   /** The fan-out queue that delivers large rooms through the worker. */
   readonly queue: LocalQueue;
+  /** The EventBridge endpoint that events out are put on: what it received, and a wait for more. */
+  readonly eventBus: LocalEventBus;
   stop(): Promise<void>;
 }
 
@@ -69,6 +75,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let dynamoDb: DynamoDbLocal | undefined;
   let gateway: LocalGateway | undefined;
   let queue: LocalQueue | undefined;
+  let eventBus: LocalEventBus | undefined;
   try {
     dynamoDb = await startDynamoDbLocal({ port: options.dynamoDbPort, ...(persistDir ? { persistDir } : {}) });
     process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
@@ -76,6 +83,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureTable(admin, tableName);
     admin.destroy();
     queue = await startFanOutQueue(options.log);
+    eventBus = await startEventBus(options.logEvents === false ? undefined : options.log);
 
     gateway = new LocalGateway({
       port: options.port,
@@ -87,7 +95,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const url = await gateway.start();
     process.env.MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
 
-    const started = { dynamoDb, gateway, queue };
+    const started = { dynamoDb, gateway, queue, eventBus };
     return {
       url,
       pageUrl: `${gateway.httpEndpoint}/`,
@@ -99,15 +107,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       site,
       gateway,
       queue,
+      eventBus,
       async stop() {
         await started.gateway.stop();
         await started.queue.stop();
+        await started.eventBus.stop();
         await started.dynamoDb.stop();
       },
     };
   } catch (error) {
     await gateway?.stop().catch(() => undefined);
     await queue?.stop().catch(() => undefined);
+    await eventBus?.stop().catch(() => undefined);
     await dynamoDb?.stop().catch(() => undefined);
     throw error;
   }

@@ -1,12 +1,13 @@
 /**
  * `npm start`: the whole product on this machine, no AWS account needed.
  * DynamoDB Local (in memory, or `--persist DIR`), the table with TTL, the
- * local API Gateway on ws://127.0.0.1:3001 running the real handlers, and
- * the demo page.
+ * local API Gateway on ws://127.0.0.1:3001 running the real handlers, the
+ * demo page, and a local EventBridge endpoint printing the events out.
  */
 import { parseArgs } from 'node:util';
 import { kib } from '../client/build.js';
 import { mintDevToken } from './dev-token.js';
+import { LOCAL_EVENT_BUS_NAME } from './event-bus.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 
 const REQUIRED_NODE = 22;
@@ -22,21 +23,31 @@ if (nodeMajor < REQUIRED_NODE) fail(`Node.js ${REQUIRED_NODE} or newer is needed
 const { values: args } = parseArgs({
   options: {
     persist: { type: 'string' },
+    'quiet-events': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (args.help) {
-  console.log(`usage: npm start [-- --persist DIR]
+  console.log(`usage: npm start [-- --persist DIR] [-- --quiet-events]
 
-  --persist DIR   keep DynamoDB Local's data in DIR (default: in memory)
+  --persist DIR    keep DynamoDB Local's data in DIR (default: in memory)
+  --quiet-events   do not print the events out (room occupied, user joined…) as they arrive
 
 environment: PORT (3001), DYNAMODB_PORT (8000), TABLE_NAME (realtime-local),
 JWT_SECRET (a local development default), CONNECTION_IDLE_SECONDS (600),
-CONNECTION_MAX_SECONDS (7200), POWERTOOLS_LOG_LEVEL (WARN)`);
+CONNECTION_MAX_SECONDS (7200), POWERTOOLS_LOG_LEVEL (WARN),
+EVENT_BUS_NAME (${LOCAL_EVENT_BUS_NAME}; set it empty to turn events out off)`);
   process.exit(0);
 }
 
 let stack: LocalStack | undefined;
+
+function eventsOut(started: LocalStack): string {
+  const bus = process.env.EVENT_BUS_NAME;
+  if (bus === undefined || bus === '') return 'off (EVENT_BUS_NAME is empty)';
+  const printed = args['quiet-events'] === true ? 'not printed (--quiet-events)' : 'printed below as they arrive';
+  return `PutEvents ${started.eventBus.endpoint}  bus ${bus}, ${printed}`;
+}
 
 async function shutdown(signal: string): Promise<void> {
   console.log(`\n${signal}: stopping…`);
@@ -53,6 +64,7 @@ try {
     idleTimeoutSeconds: Number(process.env.CONNECTION_IDLE_SECONDS ?? 600),
     maxConnectionSeconds: Number(process.env.CONNECTION_MAX_SECONDS ?? 7200),
     log: (line) => console.log(`${new Date().toISOString().slice(11, 19)}  ${line}`),
+    logEvents: args['quiet-events'] !== true,
   });
   const devToken = (userId: string, name: string) =>
     stack?.devTokens === true ? mintDevToken({ userId, name }) : Promise.resolve('<a token from your issuer>');
@@ -72,6 +84,7 @@ Demo page  ${stack.pageUrl}
      curl --aws-sigv4 aws:amz:us-east-1:execute-api --user local:local ${stack.httpEndpoint}/stats)
   DynamoDB Local   ${stack.dynamoDbEndpoint}  table ${stack.tableName} (${args.persist === undefined ? 'in memory' : `data in ${args.persist}`})
   Client SDK       ${stack.pageUrl}realtime-client.js  (${kib(stack.site.sdk.bytes)}, ${kib(stack.site.sdk.gzipBytes)} gzipped)
+  Events out       ${eventsOut(stack)}
 
 Try it with wscat (two terminals):
   npx wscat -c "${stack.url}?token=${alice}"

@@ -4,6 +4,7 @@
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { StandardRetryStrategy } from '@smithy/core/retry';
@@ -117,4 +118,23 @@ export function queueClient(): SQSClient {
     ...(process.env.AWS_ENDPOINT_URL_SQS === undefined ? {} : { credentials: localCredentials }),
   });
   return queue;
+}
+
+let eventBridge: EventBridgeClient | undefined;
+
+/**
+ * The client of the events-out bus, built on the first put: a function whose
+ * `EVENT_BUS_NAME` is unset never builds it. Imported statically: a dynamic
+ * import would keep the bundles' lazy copy of the whole EventBridge client,
+ * every command, and cost more at cold start than the two classes used here.
+ * Locally, `AWS_ENDPOINT_URL_EVENTBRIDGE` (the SDK's own variable) points it
+ * at the local bus, which takes any credentials.
+ */
+export function eventBridgeClient(): EventBridgeClient {
+  eventBridge ??= new EventBridgeClient({
+    region,
+    requestHandler: boundedRequests(config.eventBusTimeoutMs),
+    ...(process.env.AWS_ENDPOINT_URL_EVENTBRIDGE === undefined ? {} : { credentials: localCredentials }),
+  });
+  return eventBridge;
 }

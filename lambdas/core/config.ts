@@ -4,6 +4,7 @@
  * first message. CDK sets each variable next to the grant it goes with; the
  * local stack sets the same names.
  */
+import { EVENTS_OUT } from './events-out.js';
 import { LARGE_ROOM_DEFAULTS } from './large-room-defaults.js';
 import { LIMIT_DEFAULTS, LIMIT_VARIABLES } from './limit-defaults.js';
 
@@ -80,6 +81,15 @@ export interface Config {
   /** Frames one connection may send per rate window; more get RATE_LIMITED. */
   readonly rateLimitFrames: number;
   readonly rateLimitWindowSeconds: number;
+  /**
+   * The EventBridge bus (name or ARN) that room and presence events go to
+   * (events-out.ts); unset, no event is put and no EventBridge client is built.
+   */
+  readonly eventBusName: string | undefined;
+  /** The `source` of those events. */
+  readonly eventSource: string;
+  /** A PutEvents call with no answer after this long is abandoned (and retried, up to the SDK's 3 attempts). */
+  readonly eventBusTimeoutMs: number;
 }
 
 export const config: Config = Object.freeze({
@@ -104,4 +114,7 @@ export const config: Config = Object.freeze({
   broadcastShards: positiveInt('BROADCAST_SHARDS', 8),
   rateLimitFrames: positiveInt(LIMIT_VARIABLES.rateLimitFrames, LIMIT_DEFAULTS.rateLimitFrames),
   rateLimitWindowSeconds: positiveInt(LIMIT_VARIABLES.rateLimitWindowSeconds, LIMIT_DEFAULTS.rateLimitWindowSeconds),
+  eventBusName: optionalText('EVENT_BUS_NAME'),
+  eventSource: text('EVENT_SOURCE', EVENTS_OUT.defaultSource),
+  eventBusTimeoutMs: positiveInt('EVENT_BUS_TIMEOUT_MS', 2_000),
 });

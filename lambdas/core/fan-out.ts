@@ -16,9 +16,12 @@ import pMap from 'p-map';
 import { connectionPoster } from './clients.js';
 import { config } from './config.js';
 import { batchSizeFor, enqueueBatches, type FanOutBatch } from './fan-out-queue.js';
+import type { DepartureReason, EventOut } from './events-out.js';
 import { count, logger } from './observability.js';
 import { presenceOf } from './presence.js';
 import type { ServerFrame, UserRef } from './protocol.js';
+import { eventsOutEnabled, putEventsOut } from './put-events-out.js';
+import { departureEvents, type Departure } from './room-transitions.js';
 import { deleteConnectionItems, everyoneConnectionPages, getConnectionRecord } from './store/connections.js';
 import { listRoomMemberships, roomConnectionPages } from './store/memberships.js';
 
@@ -228,29 +231,44 @@ async function fanOutPages(
 /**
  * Purges each gone connection once: its records and memberships first, all of
  * them, so that the `user_left` each owes then counts only who is still there.
+ * The events out of all these departures go in as few PutEvents calls as
+ * they fit. `reason` is why these connections are leaving: found gone by a
+ * post, unless the caller knows better (`$disconnect`).
  */
-export async function purgeGone(gone: readonly Recipient[], cascade = 0): Promise<void> {
+export async function purgeGone(gone: readonly Recipient[], cascade = 0, reason: DepartureReason = 'gone'): Promise<void> {
   const roomsByConnection = new Map<string, string[]>();
   for (const { connectionId, room } of gone) {
     const rooms = roomsByConnection.get(connectionId) ?? [];
     if (room !== undefined) rooms.push(room);
     roomsByConnection.set(connectionId, rooms);
   }
-  // One departure per user, not per connection: a user whose two devices
-  // both turn out gone leaves each room once.
-  const departures = new Map<string, { user: UserRef; rooms: Set<string> }>();
+  // One departure per user and room, not per connection: a user whose two
+  // devices both turn out gone leaves each room once.
+  const departures = new Map<string, { user: UserRef; connectionIdByRoom: Map<string, string> }>();
   for (const [connectionId, alsoRooms] of roomsByConnection) {
     const record = await getConnectionRecord(connectionId);
     await deleteConnectionItems(connectionId, record, alsoRooms);
     if (record === undefined) continue;
-    const departure = departures.get(record.userId) ?? { user: { userId: record.userId, name: record.name }, rooms: new Set() };
-    for (const room of [...record.rooms, ...alsoRooms]) departure.rooms.add(room);
+    const departure = departures.get(record.userId) ?? { user: { userId: record.userId, name: record.name }, connectionIdByRoom: new Map() };
+    for (const room of [...record.rooms, ...alsoRooms]) {
+      if (!departure.connectionIdByRoom.has(room)) departure.connectionIdByRoom.set(room, connectionId);
+    }
     departures.set(record.userId, departure);
   }
-  if (cascade >= MAX_PURGE_CASCADE) return;
-  for (const { user, rooms } of departures.values()) {
-    for (const room of rooms) await announceDeparture(room, user, cascade + 1);
+  const events: EventOut[] = [];
+  for (const { user, connectionIdByRoom } of departures.values()) {
+    for (const [room, connectionId] of connectionIdByRoom) {
+      const departure: Departure = { room, user, connectionId, reason };
+      if (cascade < MAX_PURGE_CASCADE) {
+        events.push(...(await announceDeparture(departure, cascade + 1)));
+      } else if (eventsOutEnabled()) {
+        // Past the cascade limit the room hears nothing, but the events are
+        // one PutEvents, not a post per member: they still go out.
+        events.push(...departureEvents(departure, await listRoomMemberships(room)));
+      }
+    }
   }
+  await putEventsOut(events);
 }
 
 /**
@@ -258,7 +276,7 @@ export async function purgeGone(gone: readonly Recipient[], cascade = 0): Promis
  * it was in that its user left, if that was the user's last connection there.
  */
 export async function removeConnection(connectionId: string): Promise<void> {
-  await purgeGone([{ connectionId }]);
+  await purgeGone([{ connectionId }], 0, 'disconnected');
 }
 
 /**
@@ -270,11 +288,18 @@ export function announcesPresence(roomConnections: number): boolean {
   return config.fanOutQueueUrl === undefined || roomConnections <= config.largeRoomThreshold;
 }
 
-/** Sends `user_left` to the room unless the user still has another connection in it. */
-export async function announceDeparture(room: string, user: UserRef, cascade = 0): Promise<void> {
+/**
+ * Sends `user_left` to the room unless the user still has another connection
+ * in it (or the room is large), and returns the events out the departure
+ * gives, told from the same read, for the caller to put.
+ */
+export async function announceDeparture(departure: Departure, cascade = 0): Promise<EventOut[]> {
+  const { room, user } = departure;
   const members = await listRoomMemberships(room);
-  if (members.some((member) => member.userId === user.userId)) return;
-  if (!announcesPresence(members.length)) return;
+  const events = departureEvents(departure, members);
+  if (members.some((member) => member.userId === user.userId)) return events;
+  if (!announcesPresence(members.length)) return events;
   const recipients = members.map((member) => ({ connectionId: member.connectionId, room }));
   await postToConnections(recipients, { type: 'user_left', room, user, count: presenceOf(members).length }, cascade);
+  return events;
 }

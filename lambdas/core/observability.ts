@@ -24,6 +24,8 @@ export type MetricName =
   | 'GoneConnectionsPurged'
   | 'FramesRejected'
   | 'FanOutAbandoned'
+  | 'EventsOut'
+  | 'EventsOutFailed'
   | 'Errors';
 
 export function count(name: MetricName, value = 1): void {

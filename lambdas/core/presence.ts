@@ -6,7 +6,7 @@ export interface Presence extends UserRef {
 }
 
 /** Who is in a room: one entry per user, however many devices, ordered by user id. */
-export function presenceOf(memberships: readonly RoomMembership[]): Presence[] {
+export function presenceOf(memberships: readonly Omit<RoomMembership, 'joinedAt'>[]): Presence[] {
   const byUser = new Map<string, Presence>();
   for (const { userId, name } of memberships) {
     const seen = byUser.get(userId);

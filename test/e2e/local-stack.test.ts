@@ -75,6 +75,34 @@ describe('npm start', () => {
   });
 });
 
+describe('npm start with events out', () => {
+  it('prints each event the handlers put on its local bus, one line each', async () => {
+    const [port, dynamoDbPort] = [await freePort(), await freePort()];
+    const { output } = await npmStart({ PORT: String(port), DYNAMODB_PORT: String(dynamoDbPort) });
+    expect(output()).toMatch(/^ {2}Events out +PutEvents http:\/\/127\.0\.0\.1:\d+ +bus realtime-local, printed below as they arrive$/m);
+    const yan = sdkClient(`ws://127.0.0.1:${port}`, 'yan');
+    clients.push(yan);
+    await yan.client.connect();
+
+    await yan.client.join('lobby');
+    yan.client.close();
+
+    await vi.waitFor(() => {
+      const events = output().split('\n').filter((line) => / event /.test(line)).map((line) => line.replace(/^\S+ +/, ''));
+      expect(events).toEqual([
+        'event realtime.room.occupied room=lobby users=1 connections=1',
+        'event realtime.user.joined room=lobby user=yan users=1 connections=1',
+        'event realtime.user.left room=lobby user=yan users=0 connections=0 reason=disconnected',
+        'event realtime.room.vacated room=lobby users=0 connections=0 reason=disconnected',
+      ]);
+    });
+    // Stopped as a person stops it, so that DynamoDB Local goes with it.
+    const exited = new Promise<number | null>((resolve) => child?.once('close', (code) => resolve(code)));
+    child?.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('the local stack stopped and started again', () => {
   it('finds its clients reconnecting by themselves, rejoining their rooms and chatting', async () => {
     const [port, dynamoDbPort] = [await freePort(), await freePort()];

@@ -2,8 +2,10 @@ import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { announceDeparture, announcesPresence, postToConnections } from '../fan-out.js';
 import { presenceOf } from '../presence.js';
+import { putEventsOut } from '../put-events-out.js';
 import { withinReplyBudget } from '../reply-budget.js';
 import type { ServerFrameOf } from '../protocol.js';
+import { arrivalEvents } from '../room-transitions.js';
 import { addMembership, listRoomMemberships, removeMembership } from '../store/memberships.js';
 import { lastSequence } from '../store/messages.js';
 import type { ConnectionRecord } from '../store/connections.js';
@@ -11,7 +13,9 @@ import { notRegistered, requireMembership, requireRoomAccess, userOf } from './c
 
 /**
  * Joins a room (idempotent). Others in the room hear `user_joined` only when
- * this is the user's first connection there, mirroring `user_left`.
+ * this is the user's first connection there, mirroring `user_left`. The
+ * events out a first join gives are told from the same read of the room and
+ * put while the room is told; a join already made puts none again.
  */
 export async function joinRoom(connection: ConnectionRecord, room: string): Promise<ServerFrameOf<'joined'>> {
   requireRoomAccess(connection, room);
@@ -29,12 +33,14 @@ export async function joinRoom(connection: ConnectionRecord, room: string): Prom
   const presence = presenceOf(members);
   const user = userOf(connection);
   const others = members.filter((member) => member.connectionId !== connection.connectionId);
-  if (!alreadyJoined && announcesPresence(members.length) && !others.some((member) => member.userId === user.userId)) {
+  const announce = async (): Promise<void> => {
+    if (alreadyJoined || !announcesPresence(members.length) || others.some((member) => member.userId === user.userId)) return;
     await postToConnections(
       others.map((member) => ({ connectionId: member.connectionId, room })),
       { type: 'user_joined', room, user, count: presence.length },
     );
-  }
+  };
+  await Promise.all([announce(), alreadyJoined ? undefined : putEventsOut(arrivalEvents(room, connection.connectionId, members))]);
   const listed = withinReplyBudget(presence.map(({ userId, name }) => ({ userId, name })));
   return { type: 'joined', room, members: listed, lastSeq };
 }
@@ -43,7 +49,7 @@ export async function joinRoom(connection: ConnectionRecord, room: string): Prom
 export async function leaveRoom(connection: ConnectionRecord, room: string): Promise<ServerFrameOf<'left'>> {
   requireMembership(connection, room);
   await removeMembership(connection.connectionId, room);
-  await announceDeparture(room, userOf(connection));
+  await putEventsOut(await announceDeparture({ room, user: userOf(connection), connectionId: connection.connectionId, reason: 'left' }));
   return { type: 'left', room };
 }
 

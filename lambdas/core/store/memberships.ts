@@ -16,6 +16,8 @@ export interface RoomMembership {
   readonly connectionId: string;
   readonly userId: string;
   readonly name: string;
+  /** Epoch seconds, to the millisecond: orders the room's members by arrival (room-transitions.ts). */
+  readonly joinedAt: number;
 }
 
 export type AddMembershipOutcome = 'added' | 'connection-gone' | 'room-limit';
@@ -27,6 +29,9 @@ export type AddMembershipOutcome = 'added' | 'connection-gone' | 'room-limit';
  */
 export async function addMembership(connection: ConnectionRecord, room: string): Promise<AddMembershipOutcome> {
   const now = nowSeconds();
+  // To the millisecond, not the second: joins a second apart or less must
+  // still sort in the order they were made.
+  const joinedAt = Date.now() / 1000;
   try {
     await dynamo.send(
       new TransactWriteCommand({
@@ -50,7 +55,7 @@ export async function addMembership(connection: ConnectionRecord, room: string):
                 connectionId: connection.connectionId,
                 userId: connection.userId,
                 name: connection.name,
-                joinedAt: now,
+                joinedAt,
                 expiresAt: connection.expiresAt,
               },
             },
@@ -93,7 +98,7 @@ export async function removeMembership(connectionId: string, room: string): Prom
 function membersQuery(room: string) {
   return {
     ...liveConnectionItemsQuery(roomPartition(room)),
-    ProjectionExpression: 'sk, userId, #name',
+    ProjectionExpression: 'sk, userId, #name, joinedAt',
     ExpressionAttributeNames: { '#name': 'name' },
   };
 }
@@ -103,6 +108,7 @@ function toMembership(item: Record<string, unknown>): RoomMembership {
     connectionId: connectionIdFromSortKey(String(item.sk)),
     userId: String(item.userId),
     name: String(item.name),
+    joinedAt: Number(item.joinedAt ?? 0),
   };
 }
 
