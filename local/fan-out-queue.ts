@@ -4,16 +4,17 @@ import { LocalQueue, type QueueHandler } from './local-queue.js';
 import { loadEntry } from './routing.js';
 
 /**
- * Starts the local fan-out queue feeding the worker handler in this process,
- * configured as the stack configures the deployed one, and points the
- * handlers at it (`AWS_ENDPOINT_URL_SQS`, `FANOUT_QUEUE_URL`). Call it before
- * any handler is imported: they read their environment once.
+ * Starts the local fan-out queue feeding the worker, configured as the stack
+ * configures the deployed one, and points handlers run in this process at it
+ * (`AWS_ENDPOINT_URL_SQS`, `FANOUT_QUEUE_URL`; isolated functions get them
+ * from local/lambda/local-deployment.ts). `invokeWorker` runs the worker as
+ * the local gateway runs functions; without it the worker runs in this process.
  */
-export async function startFanOutQueue(log?: (line: string) => void): Promise<LocalQueue> {
+export async function startFanOutQueue(log?: (line: string) => void, invokeWorker?: QueueHandler): Promise<LocalQueue> {
   const workers = Number(process.env.FANOUT_WORKERS ?? LARGE_ROOM_DEFAULTS.workers);
   const queue = new LocalQueue({
     name: fanOutWorker.name,
-    handler: () => loadEntry<QueueHandler>(fanOutWorker.entry),
+    handler: () => (invokeWorker === undefined ? loadEntry<QueueHandler>(fanOutWorker.entry) : Promise.resolve(invokeWorker)),
     batchSize: fanOutWorker.batchSize,
     maxConcurrency: workers,
     maxReceiveCount: fanOutWorker.maxReceiveCount,

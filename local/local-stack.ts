@@ -15,6 +15,27 @@ import type { LocalEventBus } from './local-event-bus.js';
 import type { LocalQueue } from './local-queue.js';
 import { assertPortFree } from './ports.js';
 import { ensureTable } from './table-setup.js';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { EVENTS_OUT } from '../lambdas/core/events-out.js';
+import { LIMIT_VARIABLES } from '../lambdas/core/limit-defaults.js';
+import { fanOutWorker } from '../lib/fan-out-worker.js';
+import { packageRoot } from '../lib/package-root.js';
+import { LOG_LEVELS, type LogLevel } from '../lib/stack-config.js';
+import { isolatedFunctions } from './lambda/local-deployment.js';
+
+const PROJECT_ROOT = packageRoot();
+
+/** The authorizer's key source and claims, as the shell gives them locally (JWT_SECRET: development tokens). */
+const AUTHORIZER_VARIABLES = ['JWT_SECRET', 'JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE'];
+
+function variablesOf(environment: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (environment[name] === undefined || environment[name] === '' ? [] : [[name, environment[name]]])));
+}
+
+function logLevelOf(value: string | undefined): LogLevel {
+  const level = (value ?? 'WARN').toUpperCase();
+  return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : 'WARN';
+}
 
 export interface LocalStackOptions {
   /** The gateway's port (WebSocket, Management API, admin API, demo page). */
@@ -27,6 +48,13 @@ export interface LocalStackOptions {
   readonly log?: (line: string) => void;
   /** Print a line per event out received (through `log`). @default true */
   readonly logEvents?: boolean;
+  /**
+   * `isolated` (the default): every function in its own runtime with the
+   * environment CDK gives it (local/lambda/); `in-process`: handlers imported
+   * into this process, sharing its environment (for benchmarks of the code
+   * alone).
+   */
+  readonly functions?: 'isolated' | 'in-process';
 }
 
 export interface LocalStack {
@@ -62,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const devTokens = process.env.JWT_JWKS_URL === undefined && process.env.JWT_SECRET_ARN === undefined;
   if (devTokens) process.env.JWT_SECRET ??= DEV_JWT_SECRET;
   process.env.AWS_REGION ??= 'us-east-1';
+  const region = process.env.AWS_REGION;
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const tableName = process.env.TABLE_NAME;
@@ -82,8 +111,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const admin = localDynamoDbClient(dynamoDb.endpoint);
     await ensureTable(admin, tableName);
     admin.destroy();
-    queue = await startFanOutQueue(options.log);
+    // The worker runs as the gateway runs every function; the gateway exists by the time a large room queues a batch.
+    const invokeWorker = async (event: SQSEvent) => (gateway as LocalGateway).functions.invoke<SQSBatchResponse | void>(fanOutWorker.name, fanOutWorker.entry, event);
+    queue = await startFanOutQueue(options.log, options.functions === 'in-process' ? undefined : invokeWorker);
     eventBus = await startEventBus(options.logEvents === false ? undefined : options.log);
+    const busName = process.env.EVENT_BUS_NAME;
 
     gateway = new LocalGateway({
       port: options.port,
@@ -91,9 +123,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.maxConnectionSeconds === undefined ? {} : { maxConnectionSeconds: options.maxConnectionSeconds }),
       ...(options.log === undefined ? {} : { log: options.log }),
       serveOtherHttp: (request, response, url) => site.serve(request, response, url),
+      ...(options.functions === 'in-process'
+        ? {}
+        : {
+            functions: isolatedFunctions({
+              projectRoot: PROJECT_ROOT,
+              region,
+              tableName,
+              dynamoDbEndpoint: dynamoDb.endpoint,
+              fanOutQueue: { url: queue.queueUrl, endpoint: queue.endpoint },
+              ...(busName === undefined || busName === ''
+                ? {}
+                : { eventsOut: { endpoint: eventBus.endpoint, busName, source: process.env.EVENT_SOURCE ?? EVENTS_OUT.defaultSource } }),
+              authorizerEnvironment: variablesOf(process.env, AUTHORIZER_VARIABLES),
+              limitEnvironment: variablesOf(process.env, Object.values(LIMIT_VARIABLES)),
+              logLevel: logLevelOf(process.env.POWERTOOLS_LOG_LEVEL),
+              ...(options.log === undefined ? {} : { log: options.log }),
+            }),
+          }),
     });
     const url = await gateway.start();
     process.env.MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
+    // Cold starts in the background, two at a time, so the first frames find most functions warm.
+    const warming = gateway.warm().catch((error: unknown) => options.log?.(`warming the functions failed: ${String(error)}`));
 
     const started = { dynamoDb, gateway, queue, eventBus };
     return {
@@ -110,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       eventBus,
       async stop() {
         await started.gateway.stop();
+        await warming;
         await started.queue.stop();
         await started.eventBus.stop();
         await started.dynamoDb.stop();

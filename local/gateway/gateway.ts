@@ -227,6 +227,7 @@ export class LocalGateway {
     await this.functions.warm([
       ...((this.options.authorize ?? true) ? [{ name: connectAuthorizer.name, entry: this.authorizerEntry }] : []),
       ...this.routes.map((route) => ({ name: route.routeKey, entry: route.entry })),
+      { name: adminApi.name, entry: adminApi.entry },
     ]);
   }
 

@@ -53,6 +53,7 @@ export interface IsolatedFunctionsOptions {
 
 export class IsolatedFunctions implements FunctionInvoker {
   private readonly functions = new Map<string, LocalFunction>();
+  private stopped = false;
 
   constructor(private readonly options: IsolatedFunctionsOptions) {}
 
@@ -64,18 +65,20 @@ export class IsolatedFunctions implements FunctionInvoker {
     // Two at a time: initialising every function at once would only make each slower.
     const queue = [...functions];
     const next = async (): Promise<void> => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await this.function(item.name, item.entry).warm();
+      for (let item = queue.shift(); item !== undefined && !this.stopped; item = queue.shift()) await this.function(item.name, item.entry).warm();
     };
     await Promise.all([next(), next()]);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await Promise.all([...this.functions.values()].map((fn) => fn.stop()));
     this.functions.clear();
   }
 
   /** The function `name` as defined for deployment; its handler may be another module (a test's stand-in), its settings stay. */
   private function(name: string, entry: string): LocalFunction {
+    if (this.stopped) throw new Error(`the functions have stopped: cannot run ${name}`);
     const key = `${name} ${entry}`;
     let fn = this.functions.get(key);
     if (fn === undefined) {
