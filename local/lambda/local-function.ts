@@ -133,16 +133,23 @@ export class LocalFunction {
   async warm(): Promise<void> {
     if (this.all.size > 0) return;
     const instance = this.start();
-    await instance.ready.catch(() => undefined);
+    // Available at once: an invocation arriving during init waits for this instance rather than starting another.
     this.release(instance);
+    await instance.ready.catch(() => undefined);
   }
 
   async invoke<T>(event: unknown): Promise<T> {
     const instance = await this.acquire();
     let timer: NodeJS.Timeout | undefined;
     try {
+      try {
+        await instance.ready;
+      } catch (error) {
+        // Lambda discards an environment whose init failed; the next invocation initialises afresh.
+        this.discard(instance);
+        throw error;
+      }
       // The timeout counts from the end of init, which Lambda bounds separately.
-      await instance.ready;
       const deadline = Date.now() + this.options.timeoutSeconds * 1000;
       const timedOut = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => reject(new FunctionError('Sandbox.Timedout', `Task timed out after ${this.options.timeoutSeconds.toFixed(2)} seconds`)), deadline - Date.now());
@@ -150,10 +157,9 @@ export class LocalFunction {
       return (await Promise.race([instance.invoke({ event, deadline, context: this.context() }), timedOut])) as T;
     } catch (error) {
       if (error instanceof FunctionError && (error.errorType === 'Sandbox.Timedout' || error.errorType.startsWith('Runtime.'))) {
-        // Lambda discards an environment that timed out or whose init failed; the next invocation starts afresh.
+        // So is one that timed out or whose runtime exited.
         this.log(`${this.options.name}: ${error.message}`);
-        this.all.delete(instance);
-        void instance.stop();
+        this.discard(instance);
       }
       throw error;
     } finally {
@@ -161,6 +167,11 @@ export class LocalFunction {
       if (this.all.has(instance) && instance.alive) this.release(instance);
       else this.serveWaiting();
     }
+  }
+
+  private discard(instance: FunctionInstance): void {
+    this.all.delete(instance);
+    void instance.stop();
   }
 
   async stop(): Promise<void> {

@@ -82,6 +82,16 @@ describe('LocalFunction', () => {
     expect(logged.filter((line) => /^counter: cold start, init \d+ ms$/.test(line))).toHaveLength(2);
   });
 
+  it('gives an invocation that arrives while the function warms the instance being initialised', async () => {
+    const logged: string[] = [];
+    const fn = localFunction('counter.mjs', { log: (line) => logged.push(line) });
+    const warming = fn.warm();
+    expect(await fn.invoke({})).toMatchObject({ count: 1 });
+    await warming;
+    expect(await fn.invoke({})).toMatchObject({ count: 2 });
+    expect(logged.filter((line) => line.includes('cold start'))).toHaveLength(1);
+  });
+
   it('waits for a free instance past maxInstances rather than starting more', async () => {
     const fn = localFunction('counter.mjs', { maxInstances: 1 });
     const results = await Promise.all([fn.invoke<{ count: number }>({ waitMs: 50 }), fn.invoke<{ count: number }>({ waitMs: 50 }), fn.invoke<{ count: number }>({})]);
@@ -107,8 +117,12 @@ describe('LocalFunction', () => {
     expect((await failure(fn.invoke({}))).errorType).toBe('Runtime.ExitError');
   });
 
-  it('reports a failed init, and a module without a handler, on the invocation', async () => {
-    expect(await failure(localFunction('init-fails.mjs').invoke({}))).toMatchObject({ message: 'missing configuration' });
+  it('reports a failed init, and a module without a handler, on the invocation, and initialises afresh next time', async () => {
+    const logged: string[] = [];
+    const initFails = localFunction('init-fails.mjs', { log: (line) => logged.push(line) });
+    expect(await failure(initFails.invoke({}))).toMatchObject({ message: 'missing configuration' });
+    expect(await failure(initFails.invoke({}))).toMatchObject({ message: 'missing configuration' });
+    expect(logged.filter((line) => line.startsWith('init-fails: init failed'))).toHaveLength(2);
     expect(await failure(localFunction('no-handler.mjs').invoke({}))).toMatchObject({ errorType: 'Runtime.HandlerNotFound' });
   });
 
