@@ -1,44 +1,24 @@
 /**
- * How every Lambda function of the app is bundled: the esbuild options CDK's
- * NodejsFunction runs with, in one place, so that what is measured
- * (bench/cold-start.ts) and what is deployed are the same bundle.
+ * How CDK's NodejsFunction bundles every Lambda function of the app: the
+ * options of lib/function-build.ts, and where the installed package keeps
+ * the bundles it ships.
  */
 import * as path from 'node:path';
 import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FUNCTION_BUILD } from './function-build.js';
 
-/**
- * ESM bundles still contain CommonJS dependencies, whose `require` calls
- * esbuild leaves to a global `require` that ESM does not have. Aliased import
- * so a bundled module importing `createRequire` itself cannot collide.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __realtimeCreateRequire } from 'node:module'; const require = __realtimeCreateRequire(import.meta.url);";
-
-/**
- * Minified ESM for Node.js 24 (the functions' runtime), every dependency
- * bundled, the AWS SDK included: the deployed code runs the versions
- * package-lock.json pins and the tests ran, not whatever SDK the runtime
- * happens to carry.
- */
+/** lib/function-build.ts's options as NodejsFunction takes them. */
 export const functionBundling: BundlingOptions = {
   format: OutputFormat.ESM,
-  target: 'node24',
-  // Prefer packages' ES module builds: they tree-shake, CommonJS builds do not.
-  mainFields: ['module', 'main'],
-  banner: ESM_REQUIRE_BANNER,
-  minify: true,
+  target: FUNCTION_BUILD.target,
+  mainFields: [...FUNCTION_BUILD.mainFields],
+  banner: FUNCTION_BUILD.banner,
+  minify: FUNCTION_BUILD.minify,
   sourceMap: true,
   sourceMapMode: SourceMapMode.EXTERNAL,
-  // Stack traces need the mappings, not a copy of every source file.
-  sourcesContent: false,
-  externalModules: [],
-  esbuildArgs: {
-    // Lambda hands functions their credentials in environment variables: the
-    // SDK's whole default chain (SSO, STS, ini files, metadata endpoints)
-    // makes way for a reader of those (see the module for why and when not).
-    // The path is resolved from the project root, where NodejsFunction runs esbuild.
-    '--alias': ['@aws-sdk/credential-provider-node=./lambdas/core/lambda-credentials.ts'],
-  },
+  sourcesContent: FUNCTION_BUILD.sourcesContent,
+  externalModules: [...FUNCTION_BUILD.external],
+  esbuildArgs: { '--alias': Object.entries(FUNCTION_BUILD.alias).map(([from, to]) => `${from}=${to}`) },
   // A bundle-size report per function drowns the output; warnings and errors still show.
   logLevel: LogLevel.WARNING,
 };

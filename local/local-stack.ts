@@ -3,8 +3,9 @@
  * API Gateway running the real handlers, and the demo page. `npm start` runs
  * it; the end-to-end tests start and stop it in-process.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createDevSite, type DevSite } from './dev-site.js';
 import { DEV_JWT_SECRET } from './dev-token.js';
 import { localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
@@ -21,7 +22,7 @@ import { LIMIT_VARIABLES } from '../lambdas/core/limit-defaults.js';
 import { fanOutWorker } from '../lib/fan-out-worker.js';
 import { packageRoot } from '../lib/package-root.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/stack-config.js';
-import { isolatedFunctions } from './lambda/local-deployment.js';
+import { bundleDefinedFunctions, isolatedFunctions } from './lambda/local-deployment.js';
 
 const PROJECT_ROOT = packageRoot();
 
@@ -100,17 +101,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const persistDir = options.persistDir === undefined ? undefined : resolve(options.persistDir);
   if (persistDir !== undefined) mkdirSync(persistDir, { recursive: true });
 
+  // The functions' bundles build while DynamoDB Local starts.
+  const bundleDir = mkdtempSync(join(tmpdir(), 'realtime-functions-'));
+  const bundles = options.functions === 'in-process' ? undefined : bundleDefinedFunctions(PROJECT_ROOT, bundleDir);
+  bundles?.catch(() => undefined);
   const site = await createDevSite({ devTokens });
   let dynamoDb: DynamoDbLocal | undefined;
+  let dynamoDbStarting: Promise<DynamoDbLocal> | undefined;
   let gateway: LocalGateway | undefined;
   let queue: LocalQueue | undefined;
   let eventBus: LocalEventBus | undefined;
   try {
-    dynamoDb = await startDynamoDbLocal({ port: options.dynamoDbPort, ...(persistDir ? { persistDir } : {}) });
-    process.env.DYNAMODB_ENDPOINT = dynamoDb.endpoint;
-    const admin = localDynamoDbClient(dynamoDb.endpoint);
-    await ensureTable(admin, tableName);
-    admin.destroy();
+    // DynamoDB Local (Java) takes the longest to start: the rest starts meanwhile, and only the table waits for it.
+    const dynamoDbEndpoint = `http://127.0.0.1:${options.dynamoDbPort}`;
+    process.env.DYNAMODB_ENDPOINT = dynamoDbEndpoint;
+    dynamoDbStarting = startDynamoDbLocal({ port: options.dynamoDbPort, ...(persistDir ? { persistDir } : {}) });
+    const tableReady = dynamoDbStarting.then(async (started) => {
+      dynamoDb = started;
+      const admin = localDynamoDbClient(started.endpoint);
+      try {
+        await ensureTable(admin, tableName);
+      } finally {
+        admin.destroy();
+      }
+    });
     // The worker runs as the gateway runs every function; the gateway exists by the time a large room queues a batch.
     const invokeWorker = async (event: SQSEvent) => (gateway as LocalGateway).functions.invoke<SQSBatchResponse | void>(fanOutWorker.name, fanOutWorker.entry, event);
     queue = await startFanOutQueue(options.log, options.functions === 'in-process' ? undefined : invokeWorker);
@@ -130,7 +144,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               projectRoot: PROJECT_ROOT,
               region,
               tableName,
-              dynamoDbEndpoint: dynamoDb.endpoint,
+              dynamoDbEndpoint,
               fanOutQueue: { url: queue.queueUrl, endpoint: queue.endpoint },
               ...(busName === undefined || busName === ''
                 ? {}
@@ -138,14 +152,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               authorizerEnvironment: variablesOf(process.env, AUTHORIZER_VARIABLES),
               limitEnvironment: variablesOf(process.env, Object.values(LIMIT_VARIABLES)),
               logLevel: logLevelOf(process.env.POWERTOOLS_LOG_LEVEL),
+              ...(bundles === undefined ? {} : { bundles }),
               ...(options.log === undefined ? {} : { log: options.log }),
             }),
           }),
     });
     const url = await gateway.start();
     process.env.MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
-    // Cold starts in the background, two at a time, so the first frames find most functions warm.
-    const warming = gateway.warm().catch((error: unknown) => options.log?.(`warming the functions failed: ${String(error)}`));
+    // Every function's cold start now, so the first frames find them warm, as the
+    // same frames would in AWS after a deploy's first minutes.
+    await Promise.all([tableReady, gateway.warm()]);
+    if (dynamoDb === undefined) throw new Error('DynamoDB Local did not start');
 
     const started = { dynamoDb, gateway, queue, eventBus };
     return {
@@ -162,7 +179,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       eventBus,
       async stop() {
         await started.gateway.stop();
-        await warming;
+        rmSync(bundleDir, { recursive: true, force: true });
         await started.queue.stop();
         await started.eventBus.stop();
         await started.dynamoDb.stop();
@@ -170,9 +187,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   } catch (error) {
     await gateway?.stop().catch(() => undefined);
+    rmSync(bundleDir, { recursive: true, force: true });
     await queue?.stop().catch(() => undefined);
     await eventBus?.stop().catch(() => undefined);
-    await dynamoDb?.stop().catch(() => undefined);
+    // Started or still starting: either way it must not outlive the failure.
+    await dynamoDbStarting?.then((started) => started.stop()).catch(() => undefined);
     throw error;
   }
 }

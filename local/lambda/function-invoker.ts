@@ -5,10 +5,13 @@
  * process (`InProcessFunctions`: what the tests use that force faults into a
  * handler's AWS clients or change its settings per test file).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { FunctionDefinition } from '../../lib/function-definitions.js';
 import { lambdaContext } from '../gateway/events.js';
 import { loadEntry } from '../routing.js';
+import { bundleFunctions, type FunctionBundle } from './function-bundle.js';
 import { LocalFunction } from './local-function.js';
 import { lambdaRuntimeVariables } from './runtime-variables.js';
 
@@ -19,6 +22,9 @@ export interface FunctionInvoker {
   warm(functions: readonly { readonly name: string; readonly entry: string }[]): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** Functions initialised at once when warming: more only queue on the CPU, fewer leave it waiting on I/O. */
+const WARMING_AT_ONCE = 3;
 
 type Handler = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 
@@ -48,32 +54,54 @@ export interface IsolatedFunctionsOptions {
   readonly region: string;
   readonly trustedCertificate?: string;
   readonly maxInstances?: number;
+  /** Bundles of the defined functions built ahead (by entry, absolute); built on first need otherwise. */
+  readonly bundles?: Promise<ReadonlyMap<string, FunctionBundle>>;
   readonly log?: (line: string) => void;
 }
 
 export class IsolatedFunctions implements FunctionInvoker {
   private readonly functions = new Map<string, LocalFunction>();
   private stopped = false;
+  /** Where the functions' bundles are built, for this run only. */
+  private readonly bundles = mkdtempSync(path.join(tmpdir(), 'realtime-functions-'));
+
+  /** Every defined function's bundle, built in one run when first needed. */
+  private built: Promise<ReadonlyMap<string, FunctionBundle>> | undefined;
+  private builds = 0;
 
   constructor(private readonly options: IsolatedFunctionsOptions) {}
+
+  /** The bundle of `source`: from the one build of every defined function, or built alone (a handler given in place of one). */
+  private async bundleOf(source: string): Promise<FunctionBundle> {
+    this.built ??= this.options.bundles ?? bundleFunctions(
+      this.options.definitions.map((definition) => path.resolve(this.options.projectRoot, definition.entry)),
+      this.options.projectRoot,
+      path.join(this.bundles, 'defined'),
+    );
+    const bundle = (await this.built).get(source);
+    if (bundle !== undefined) return bundle;
+    const alone = await bundleFunctions([source], this.options.projectRoot, path.join(this.bundles, `alone-${this.builds++}`));
+    return alone.get(source) as FunctionBundle;
+  }
 
   invoke<T>(name: string, entry: string, event: unknown): Promise<T> {
     return this.function(name, entry).invoke<T>(event);
   }
 
   async warm(functions: readonly { readonly name: string; readonly entry: string }[]): Promise<void> {
-    // Two at a time: initialising every function at once would only make each slower.
+    // A few at a time: initialising every function at once would only make each slower.
     const queue = [...functions];
     const next = async (): Promise<void> => {
       for (let item = queue.shift(); item !== undefined && !this.stopped; item = queue.shift()) await this.function(item.name, item.entry).warm();
     };
-    await Promise.all([next(), next()]);
+    await Promise.all(Array.from({ length: WARMING_AT_ONCE }, next));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.functions.values()].map((fn) => fn.stop()));
     this.functions.clear();
+    rmSync(this.bundles, { recursive: true, force: true });
   }
 
   /** The function `name` as defined for deployment; its handler may be another module (a test's stand-in), its settings stay. */
@@ -88,6 +116,8 @@ export class IsolatedFunctions implements FunctionInvoker {
       fn = new LocalFunction({
         name: functionName,
         entry: path.resolve(this.options.projectRoot, entry),
+        // Built as it is deployed (lib/function-build.ts): a local cold start loads what Lambda loads.
+        build: (source) => this.bundleOf(source),
         environment: {
           ...lambdaRuntimeVariables({ functionName, memoryMb: definition.memoryMb, runtime: 'nodejs24.x', taskRoot: this.options.projectRoot, region: this.options.region }),
           ...definition.environment,

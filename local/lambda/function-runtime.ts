@@ -26,7 +26,8 @@ function serialize(error: unknown): SerializedError {
 // The gateway's certificate comes from a local CA: trusted by this runtime
 // (and only this thread), as a public CA is by Lambda's.
 if (setup.trustedCertificate !== undefined) setDefaultCACertificates([...getCACertificates('default'), setup.trustedCertificate]);
-register(new URL('./provided-modules.ts', import.meta.url), { data: { providedFrom: setup.providedModulesFrom } });
+// Only when needed: module hooks run on a thread of their own, a cost at every cold start.
+if (setup.providedModulesFrom !== undefined) register(new URL('./provided-modules.ts', import.meta.url), { data: { providedFrom: setup.providedModulesFrom } });
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 

@@ -4,10 +4,13 @@
  * deployment's, plus only what a local run needs beside them: the standard
  * SDK endpoint variables that point plain SDK clients at the local services.
  */
+import * as path from 'node:path';
 import { functionDefinitions } from '../../lib/function-definitions.js';
+import type { RouteDefinition } from '../../lib/routes.js';
 import { LARGE_ROOM_DEFAULTS } from '../../lib/fan-out-worker.js';
 import type { LogLevel } from '../../lib/stack-config.js';
 import type { GatewayEndpoints } from '../gateway/gateway.js';
+import { bundleFunctions, type FunctionBundle } from './function-bundle.js';
 import { IsolatedFunctions, type FunctionInvoker } from './function-invoker.js';
 
 export interface LocalDeployment {
@@ -26,6 +29,8 @@ export interface LocalDeployment {
   readonly logLevel: LogLevel;
   /** Instances per function at most. */
   readonly maxInstances?: number;
+  /** The functions' bundles, started ahead (`bundleDefinedFunctions`). */
+  readonly bundles?: Promise<ReadonlyMap<string, FunctionBundle>>;
   readonly log?: (line: string) => void;
 }
 
@@ -62,6 +67,19 @@ export function isolatedFunctions(deployment: LocalDeployment): (gateway: Gatewa
         POWERTOOLS_METRICS_DISABLED: 'true',
       },
       ...(deployment.maxInstances === undefined ? {} : { maxInstances: deployment.maxInstances }),
+      ...(deployment.bundles === undefined ? {} : { bundles: deployment.bundles }),
       ...(deployment.log === undefined ? {} : { log: deployment.log }),
     });
+}
+
+/**
+ * Starts building every function of the route table (as CDK deploys them)
+ * into `outdir` at once, before the values that configure them are known:
+ * the bundle does not depend on them. The build takes a second or two; the
+ * local stack runs it while DynamoDB Local starts.
+ */
+export function bundleDefinedFunctions(projectRoot: string, outdir: string, routeTable?: readonly RouteDefinition[]): Promise<ReadonlyMap<string, FunctionBundle>> {
+  const placeholders = { tableName: '', callbackUrl: '', fanOutQueueUrl: '', authorizerEnvironment: {}, limitEnvironment: {}, largeRooms: LARGE_ROOM_DEFAULTS, logLevel: 'INFO' } as const;
+  const entries = functionDefinitions(placeholders, routeTable).map((definition) => path.resolve(projectRoot, definition.entry));
+  return bundleFunctions(entries, projectRoot, outdir);
 }

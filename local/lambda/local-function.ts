@@ -8,9 +8,9 @@
  * ("Task timed out after N seconds") and its instance is discarded.
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FunctionBundle } from './function-bundle.js';
 import type { FromRuntime, InvocationRequest, RuntimeSetup, SerializedError } from './runtime-messages.js';
 
 export interface LocalFunctionOptions {
@@ -18,6 +18,8 @@ export interface LocalFunctionOptions {
   readonly name: string;
   /** The handler module: an absolute path. */
   readonly entry: string;
+  /** Builds the module an instance runs from the entry (once, before the first instance). @default - the entry as it is, which may import @aws-sdk/* it does not carry */
+  readonly build?: (entry: string) => Promise<FunctionBundle>;
   /** Everything the function's process.env holds: its own variables and the runtime's. */
   readonly environment: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
@@ -47,57 +49,23 @@ function fromSerialized(error: SerializedError): FunctionError {
   return new FunctionError(error.errorType, error.errorMessage, error.stack);
 }
 
-const require = createRequire(import.meta.url);
-/** Handlers are TypeScript here; each runtime thread loads them through tsx, as `npm start` itself runs. */
-const TSX_LOADER = pathToFileURL(require.resolve('tsx/esm')).href;
 const RUNTIME_ENTRY = new URL('./function-runtime.ts', import.meta.url);
 
 class FunctionInstance {
-  readonly worker: Worker;
+  /** Initialised: resolves with the init time, rejects as the init or the runtime failed. */
   readonly ready: Promise<number>;
+  private worker: Worker | undefined;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private nextId = 0;
   private exited = false;
+  private stopped = false;
 
-  constructor(options: LocalFunctionOptions, onExit: (instance: FunctionInstance) => void) {
-    const setup: RuntimeSetup = {
-      entry: options.entry,
-      providedModulesFrom: pathToFileURL(`${options.projectRoot}/package.json`).href,
-      ...(options.trustedCertificate === undefined ? {} : { trustedCertificate: options.trustedCertificate }),
-    };
-    this.worker = new Worker(RUNTIME_ENTRY, {
-      workerData: setup,
-      env: { ...options.environment },
-      execArgv: ['--import', TSX_LOADER, ...(options.environment.NODE_OPTIONS?.includes('--enable-source-maps') ? ['--enable-source-maps'] : [])],
-      name: options.name,
-    });
-    this.ready = new Promise<number>((resolve, reject) => {
-      this.worker.on('message', (message: FromRuntime) => {
-        if (message.type === 'ready') resolve(message.initMs);
-        else if (message.type === 'init-error') reject(fromSerialized(message.error));
-        else {
-          const waiter = this.pending.get(message.id);
-          this.pending.delete(message.id);
-          if (message.type === 'result') waiter?.resolve(message.result);
-          else waiter?.reject(fromSerialized(message.error));
-        }
-      });
-      this.worker.on('error', (error) => {
-        // An uncaught exception or unhandled rejection ends the runtime, as it does Lambda's.
-        const failure = new FunctionError('Runtime.ExitError', `the runtime exited: ${error.message}`, error.stack);
-        reject(failure);
-        for (const waiter of this.pending.values()) waiter.reject(failure);
-        this.pending.clear();
-      });
-      this.worker.on('exit', () => {
-        this.exited = true;
-        const failure = new FunctionError('Runtime.ExitError', 'the runtime exited');
-        reject(failure);
-        for (const waiter of this.pending.values()) waiter.reject(failure);
-        this.pending.clear();
-        onExit(this);
-      });
-    });
+  constructor(
+    private readonly options: LocalFunctionOptions,
+    module: Promise<FunctionBundle>,
+    private readonly onExit: (instance: FunctionInstance) => void,
+  ) {
+    this.ready = module.then((bundle) => this.spawn(bundle));
     // Init failures are reported to the invocation that waits for it.
     this.ready.catch(() => undefined);
   }
@@ -109,13 +77,61 @@ class FunctionInstance {
   invoke(request: Omit<InvocationRequest, 'id'>): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.worker === undefined) return reject(new FunctionError('Runtime.ExitError', 'the runtime is not running'));
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...request, id } satisfies InvocationRequest);
     });
   }
 
   async stop(): Promise<void> {
-    await this.worker.terminate();
+    this.stopped = true;
+    await this.worker?.terminate();
+  }
+
+  private spawn(bundle: FunctionBundle): Promise<number> {
+    if (this.stopped) return Promise.reject(new FunctionError('Runtime.ExitError', 'stopped before it started'));
+    const { options } = this;
+    const setup: RuntimeSetup = {
+      entry: bundle.module,
+      ...(bundle.importsProvidedModules ? { providedModulesFrom: pathToFileURL(`${options.projectRoot}/package.json`).href } : {}),
+      ...(options.trustedCertificate === undefined ? {} : { trustedCertificate: options.trustedCertificate }),
+    };
+    const worker = new Worker(RUNTIME_ENTRY, {
+      workerData: setup,
+      env: { ...options.environment },
+      execArgv: [...(options.environment.NODE_OPTIONS?.includes('--enable-source-maps') ? ['--enable-source-maps'] : [])],
+      name: options.name,
+    });
+    this.worker = worker;
+    const failAll = (failure: FunctionError): void => {
+      for (const waiter of this.pending.values()) waiter.reject(failure);
+      this.pending.clear();
+    };
+    return new Promise<number>((resolve, reject) => {
+      worker.on('message', (message: FromRuntime) => {
+        if (message.type === 'ready') resolve(message.initMs);
+        else if (message.type === 'init-error') reject(fromSerialized(message.error));
+        else {
+          const waiter = this.pending.get(message.id);
+          this.pending.delete(message.id);
+          if (message.type === 'result') waiter?.resolve(message.result);
+          else waiter?.reject(fromSerialized(message.error));
+        }
+      });
+      worker.on('error', (error) => {
+        // An uncaught exception or unhandled rejection ends the runtime, as it does Lambda's.
+        const failure = new FunctionError('Runtime.ExitError', `the runtime exited: ${error.message}`, error.stack);
+        reject(failure);
+        failAll(failure);
+      });
+      worker.on('exit', () => {
+        this.exited = true;
+        const failure = new FunctionError('Runtime.ExitError', 'the runtime exited');
+        reject(failure);
+        failAll(failure);
+        this.onExit(this);
+      });
+    });
   }
 }
 
@@ -124,6 +140,9 @@ export class LocalFunction {
   private readonly all = new Set<FunctionInstance>();
   private readonly waiting: ((instance: FunctionInstance) => void)[] = [];
   private readonly log: (line: string) => void;
+
+  /** The module instances run, built once on first need. */
+  private module: Promise<FunctionBundle> | undefined;
 
   constructor(readonly options: LocalFunctionOptions) {
     this.log = options.log ?? (() => undefined);
@@ -195,7 +214,8 @@ export class LocalFunction {
   }
 
   private start(): FunctionInstance {
-    const instance = new FunctionInstance(this.options, (gone) => {
+    this.module ??= this.options.build === undefined ? Promise.resolve({ module: this.options.entry, importsProvidedModules: true }) : this.options.build(this.options.entry);
+    const instance = new FunctionInstance(this.options, this.module, (gone) => {
       this.all.delete(gone);
       const at = this.idle.indexOf(gone);
       if (at >= 0) this.idle.splice(at, 1);

@@ -3,8 +3,8 @@
 export interface RuntimeSetup {
   /** The handler module, an absolute path. */
   readonly entry: string;
-  /** A URL inside the project whose node_modules stand in for the modules Lambda's runtime provides. */
-  readonly providedModulesFrom: string;
+  /** A URL inside the project whose node_modules stand in for the modules Lambda's runtime provides, when the handler imports any. */
+  readonly providedModulesFrom?: string;
   /** A PEM certificate the runtime trusts beside the public CAs (the local gateway's). */
   readonly trustedCertificate?: string;
 }
