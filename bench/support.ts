@@ -16,12 +16,17 @@ export function quietHandlers(extra: Record<string, string> = {}): void {
 
 export const quick = process.argv.includes('--quick');
 
-/** The local stack (DynamoDB Local, gateway, handlers) on free ports, in this process. */
+/**
+ * The local stack (DynamoDB Local, gateway, handlers) on free ports, the
+ * handlers in this process: the bench measures our code, counts its AWS calls
+ * from here and sets its limits through process.env, none of which reach
+ * isolated runtimes.
+ */
 export async function startBenchStack(tableName: string): Promise<LocalStack> {
   process.env.TABLE_NAME = tableName;
   const { startLocalStack } = await import('../local/local-stack.js');
   const { freePort } = await import('../local/ports.js');
-  const stack = await startLocalStack({ port: 0, dynamoDbPort: await freePort() });
+  const stack = await startLocalStack({ port: 0, dynamoDbPort: await freePort(), functions: 'in-process' });
   await stack.gateway.warm();
   return stack;
 }
