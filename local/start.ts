@@ -4,6 +4,9 @@
  * local API Gateway on ws://127.0.0.1:3001 running the real handlers, the
  * demo page, and a local EventBridge endpoint printing the events out.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kib } from '../client/build.js';
 import { mintDevToken } from './dev-token.js';
@@ -68,6 +71,9 @@ try {
   });
   const devToken = (userId: string, name: string) =>
     stack?.devTokens === true ? mintDevToken({ userId, name }) : Promise.resolve('<a token from your issuer>');
+  // For clients of wss:// and https://: the gateway's certificate, made for this run.
+  const certificateFile = join(tmpdir(), `realtime-local-gateway-${process.pid}.pem`);
+  writeFileSync(certificateFile, stack.gateway.certificate);
   const alice = await devToken('alice', 'Alice');
   const bob = await devToken('bob', 'Bob');
   console.log(`
@@ -77,7 +83,10 @@ Demo page  ${stack.pageUrl}
   (open it in two windows, pick a name in each, join a room)
 
   WebSocket        ${stack.url}?token=<JWT>
+                   ${stack.gateway.secureUrl}?token=<JWT>  (TLS: NODE_EXTRA_CA_CERTS=${certificateFile})
+  Functions        each in its own runtime with its deployed environment, built as deployed, warm
   Management API   ${stack.managementEndpoint}/@connections/{connectionId}
+                   ${stack.gateway.callbackUrl}  (what the functions get: https://{domainName}/{stage})
   Publish API      POST ${stack.httpEndpoint}/publish
   Stats            GET  ${stack.httpEndpoint}/stats
     (these three want a SigV4 signature for execute-api, as in AWS; any key will do:
