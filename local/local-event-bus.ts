@@ -19,8 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody } from './gateway/http.js';
+import { listenLocally, localEndpoint, readBody } from './gateway/http.js';
 
 /** An event as EventBridge delivers it to a rule's target, and where it was put. */
 export interface ReceivedEvent {
@@ -105,15 +104,12 @@ export class LocalEventBus {
   }
 
   async start(port = 0): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
-    });
+    await listenLocally(this.server, port);
   }
 
   /** `AWS_ENDPOINT_URL_EVENTBRIDGE`. */
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return localEndpoint(this.server);
   }
 
   async stop(): Promise<void> {

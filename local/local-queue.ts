@@ -10,10 +10,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { lambdaContext } from './gateway/events.js';
-import { readBody, sendJson } from './gateway/http.js';
+import { listenLocally, localEndpoint, readBody, sendJson } from './gateway/http.js';
 
 export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -62,15 +61,12 @@ export class LocalQueue {
   }
 
   async start(port = 0): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
-    });
+    await listenLocally(this.server, port);
   }
 
   /** `AWS_ENDPOINT_URL_SQS`. */
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return localEndpoint(this.server);
   }
 
   /** `FANOUT_QUEUE_URL`: SQS's queue URL shape, on this endpoint. */

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** Reads a request body, giving up (undefined) past `limit` bytes. */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
@@ -29,4 +30,17 @@ export function sendAwsError(response: ServerResponse, status: number, errorType
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
+}
+
+/** Starts `server` on 127.0.0.1 (port 0: any free one); resolves once it listens, rejects if it cannot. */
+export function listenLocally(server: Server, port = 0): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+/** `http://127.0.0.1:<port>` of a listening server. */
+export function localEndpoint(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
