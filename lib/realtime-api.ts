@@ -26,7 +26,7 @@ import { RealtimeAlarms } from './realtime-alarms.js';
 import { functionDefinitions } from './function-definitions.js';
 import { RealtimeFunction } from './realtime-function.js';
 import { adminApi, connectAuthorizer, ROUTE_SELECTION_EXPRESSION, routes } from './routes.js';
-import { authSettings, CONTEXT_DEFAULTS, StackConfigError, validStageName, type AuthSettings, type LogLevel } from './stack-config.js';
+import { authSettings, CONTEXT_DEFAULTS, StackConfigError, validEmail, validStageName, type AuthSettings, type LogLevel } from './stack-config.js';
 
 /** The package root: handler entries in lib/routes.ts are relative to it. */
 export const PROJECT_ROOT = packageRoot();
@@ -173,6 +173,7 @@ export class RealtimeApi extends Construct {
     if (props.alarmTopic !== undefined && props.alarmEmail !== undefined) {
       throw new StackConfigError('RealtimeApi: give alarmTopic or alarmEmail, not both (subscribe the address to your topic instead)');
     }
+    if (props.alarmEmail !== undefined) validEmail(props.alarmEmail, 'RealtimeApi alarmEmail');
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },

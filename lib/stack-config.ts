@@ -104,9 +104,7 @@ const CONTEXT_SOURCE: SettingsSource = {
 export function readStackSettings(context: ContextReader): StackSettings {
   const stage = validStageName(text(context, 'stage') ?? CONTEXT_DEFAULTS.stage, 'context "stage"');
   const alarmEmail = text(context, 'alarmEmail');
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
-    throw new StackConfigError(`context "alarmEmail" must be an email address, got "${alarmEmail}"`);
-  }
+  if (alarmEmail !== undefined) validEmail(alarmEmail, 'context "alarmEmail"');
   const account = text(context, 'account');
   if (account !== undefined && !/^\d{12}$/.test(account)) {
     throw new StackConfigError(`context "account" must be a 12-digit AWS account id, got "${account}"`);
@@ -137,6 +135,14 @@ export function validStageName(stage: string, name: string): string {
     throw new StackConfigError(`${name} must be letters, digits, "-" or "_", got "${stage}"`);
   }
   return stage;
+}
+
+/** An address SNS can subscribe (tokens, known only at deploy time, pass). */
+export function validEmail(address: string, name: string): string {
+  if (!Token.isUnresolved(address) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
+    throw new StackConfigError(`${name} must be an email address, got "${address}"`);
+  }
+  return address;
 }
 
 /**

@@ -179,7 +179,8 @@ describe('what it exposes', () => {
     expect(JSON.stringify(built.stack.resolve(built.realtime.publisherEnvironment.REALTIME_PUBLISH_URL))).toMatch(/publish/);
   });
 
-  it('refuses a stage name API Gateway would not take', () => {
+  it('refuses a stage name API Gateway would not take, and an alarm address SNS could not subscribe', () => {
     expect(() => build({ stage: 'prod v2' })).toThrow(/RealtimeApi stage must be letters, digits/);
+    expect(() => build({ alarmEmail: 'ops at example' })).toThrow(/RealtimeApi alarmEmail must be an email address, got "ops at example"/);
   });
 });
