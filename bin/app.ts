@@ -15,7 +15,7 @@ try {
   if (app.node.tryGetContext('exampleAuth') !== undefined && app.node.tryGetContext('jwtSecretArn') === undefined && app.node.tryGetContext('jwksUrl') === undefined) {
     console.error(
       '\nrealtime: no JWT configuration given; synthesizing with an example secret ARN that denies every handshake.\n' +
-        '          Deploy with -c jwtSecretArn=… or -c jwksUrl=… -c issuer=… (see README, Deploy).\n',
+        '          Deploy with -c jwtSecretArn=… or -c jwksUrl=… -c issuer=… (see docs/deploy.md).\n',
     );
   }
   app.synth();

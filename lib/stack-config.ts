@@ -65,7 +65,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Every context key the app reads, with the default it falls back to. Kept
- * here, in one list, so the README and the error messages cannot drift.
+ * here, in one list, so docs/deploy.md and the error messages cannot drift.
  */
 export const CONTEXT_DEFAULTS = {
   stage: 'dev',

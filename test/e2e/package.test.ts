@@ -27,7 +27,7 @@ const PROPS: RealtimeApiProps = {
   eventsOut: {},
 };
 
-/** The README's "add it to your CDK app", as a user writes it. */
+/** "Add it to your CDK app" (README, docs/deploy.md), as a user writes it. */
 const APP = `import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RealtimeApi } from 'serverless-realtime/cdk';

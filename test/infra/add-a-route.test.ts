@@ -1,5 +1,5 @@
 /**
- * "Add a route" (README): one line in lib/routes.ts deploys a route with its
+ * "Add a route" (docs/local-gateway.md): one line in lib/routes.ts deploys a route with its
  * own function, bundled like the others, given what every message route gets
  * (the table, posting to connections, MANAGEMENT_ENDPOINT). The line is added
  * here by replacing the module's route list, as a user's edit would.

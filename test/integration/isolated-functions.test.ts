@@ -32,7 +32,7 @@ let gateway: LocalGateway;
 const logged: string[] = [];
 let alice: SignedInClient;
 
-/** One line in the route table: what "Add a route" in the README asks of a user. */
+/** One line in the route table: what "Add a route" (docs/local-gateway.md) asks of a user. */
 function echoRoute(entry: string): RouteDefinition {
   return { routeKey: 'echo', name: 'echo', entry, twoWay: false };
 }
