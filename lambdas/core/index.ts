@@ -6,11 +6,11 @@
 export { connect, disconnect } from './actions/connect.js';
 export { history, ping, sendMessage, typing } from './actions/messages.js';
 export { joinRoom, leaveRoom, listMembers } from './actions/rooms.js';
-export { admitFrame, type Caller } from './actions/caller.js';
+export { admitFrame } from './actions/caller.js';
 export type { ConnectionRecord } from './store/connections.js';
 export { ConnectionClosed, ConnectionRefused, ProtocolError } from './errors.js';
 export { fromAuthorizerContext, toAuthorizerContext, type AuthorizerContext, type Identity } from './identity.js';
 export { count, flushMetrics, logger } from './observability.js';
 export * from './protocol.js';
 export { parsePublishRequest, publish, type PublishResult } from './actions/publish.js';
-export { stats, type RoomStats, type Stats } from './actions/stats.js';
+export { stats } from './actions/stats.js';
