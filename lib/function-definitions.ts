@@ -6,6 +6,7 @@
  * variables CDK gives it deployed, no more. No aws-cdk-lib here: the local
  * stack reads this without loading CDK.
  */
+import { API_GATEWAY_QUOTAS } from '../lambdas/core/api-gateway-quotas.js';
 import { fanOutWorker, largeRoomEnvironment, type LargeRoomSettings } from './fan-out-worker.js';
 import { publishEventRule } from './publish-event-rule.js';
 import { adminApi, connectAuthorizer, routes, type RouteDefinition } from './routes.js';
@@ -58,7 +59,7 @@ export interface DeploymentValues {
 }
 
 /** API Gateway gives up on an integration after 29 s, so a route function given longer only burns money. */
-const ROUTE_TIMEOUT_SECONDS = 29;
+const ROUTE_TIMEOUT_SECONDS = API_GATEWAY_QUOTAS.integrationTimeoutSeconds;
 const MEMORY_MB = 256;
 
 /** `routeTable`: lib/routes.ts, or a local gateway's own table (a test's); a route added there gets what the others get. */

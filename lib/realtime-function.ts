@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { Duration} from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,8 +20,8 @@ export interface RealtimeFunctionProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** @default 256 */
   readonly memorySize?: number;
-  /** @default 29 seconds: API Gateway gives up on an integration after 29 s, so longer only burns money */
-  readonly timeout?: Duration;
+  /** lib/function-definitions.ts gives each function's. */
+  readonly timeout: Duration;
   /** X-Ray active tracing. @default false */
   readonly tracing?: boolean;
   /** @default one month */
@@ -79,7 +80,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(29),
+      timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
       tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,

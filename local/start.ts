@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kib } from '../client/build.js';
+import { API_GATEWAY_QUOTAS } from '../lambdas/core/api-gateway-quotas.js';
 import { mintDevToken } from './dev-token.js';
 import { LOCAL_EVENT_BUS_NAME } from './event-bus.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
@@ -37,8 +38,8 @@ if (args.help) {
   --quiet-events   do not print the events out (room occupied, user joined…) as they arrive
 
 environment: PORT (3001), DYNAMODB_PORT (8000), TABLE_NAME (realtime-local),
-JWT_SECRET (a local development default), CONNECTION_IDLE_SECONDS (600),
-CONNECTION_MAX_SECONDS (7200), POWERTOOLS_LOG_LEVEL (WARN),
+JWT_SECRET (a local development default), CONNECTION_IDLE_SECONDS (${API_GATEWAY_QUOTAS.idleTimeoutSeconds}),
+CONNECTION_MAX_SECONDS (${API_GATEWAY_QUOTAS.maxConnectionSeconds}), POWERTOOLS_LOG_LEVEL (WARN),
 EVENT_BUS_NAME (${LOCAL_EVENT_BUS_NAME}; set it empty to turn events out off)`);
   process.exit(0);
 }
@@ -64,8 +65,8 @@ try {
     port: Number(process.env.PORT ?? 3001),
     dynamoDbPort: Number(process.env.DYNAMODB_PORT ?? 8000),
     ...(args.persist === undefined ? {} : { persistDir: args.persist }),
-    idleTimeoutSeconds: Number(process.env.CONNECTION_IDLE_SECONDS ?? 600),
-    maxConnectionSeconds: Number(process.env.CONNECTION_MAX_SECONDS ?? 7200),
+    idleTimeoutSeconds: Number(process.env.CONNECTION_IDLE_SECONDS ?? API_GATEWAY_QUOTAS.idleTimeoutSeconds),
+    maxConnectionSeconds: Number(process.env.CONNECTION_MAX_SECONDS ?? API_GATEWAY_QUOTAS.maxConnectionSeconds),
     log: (line) => console.log(`${new Date().toISOString().slice(11, 19)}  ${line}`),
     logEvents: args['quiet-events'] !== true,
   });

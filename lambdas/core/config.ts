@@ -5,6 +5,7 @@
  * local stack sets the same names.
  */
 import { EVENTS_OUT } from './events-out.js';
+import { API_GATEWAY_QUOTAS } from './api-gateway-quotas.js';
 import { LARGE_ROOM_DEFAULTS } from './large-room-defaults.js';
 import { LIMIT_DEFAULTS, LIMIT_VARIABLES } from './limit-defaults.js';
 
@@ -98,8 +99,8 @@ export const config: Config = Object.freeze({
   managementEndpoint: optionalText('MANAGEMENT_ENDPOINT'),
   maxConnectionsPerUser: positiveInt(LIMIT_VARIABLES.maxConnectionsPerUser, LIMIT_DEFAULTS.maxConnectionsPerUser),
   maxRoomsPerConnection: positiveInt(LIMIT_VARIABLES.maxRoomsPerConnection, LIMIT_DEFAULTS.maxRoomsPerConnection),
-  connectionIdleSeconds: positiveInt('CONNECTION_IDLE_SECONDS', 600),
-  connectionMaxSeconds: positiveInt('CONNECTION_MAX_SECONDS', 7200),
+  connectionIdleSeconds: positiveInt('CONNECTION_IDLE_SECONDS', API_GATEWAY_QUOTAS.idleTimeoutSeconds),
+  connectionMaxSeconds: positiveInt('CONNECTION_MAX_SECONDS', API_GATEWAY_QUOTAS.maxConnectionSeconds),
   historyTtlSeconds: positiveInt(LIMIT_VARIABLES.historyTtlSeconds, LIMIT_DEFAULTS.historyTtlSeconds),
   historyPageSize: positiveInt('HISTORY_PAGE_SIZE', 100),
   fanOutConcurrency: positiveInt('FANOUT_CONCURRENCY', 32),

@@ -1,7 +1,7 @@
 import type { ErrorCode } from './protocol.js';
 
 /**
- * A refusal the client caused and can act on. `code` is exactly a PROTOCOL.md
+ * A refusal the client caused and can act on. `code` is exactly a docs/protocol.md
  * error code; the handler turns it into an `error` frame.
  */
 export class ProtocolError extends Error {
@@ -24,7 +24,7 @@ export class ProtocolError extends Error {
 export class ConnectionRefused extends Error {
   override readonly name = 'ConnectionRefused';
   constructor(
-    readonly statusCode: 401 | 403 | 429,
+    readonly statusCode: 401 | 429,
     message: string,
   ) {
     super(message);

@@ -1,5 +1,5 @@
 /**
- * The wire protocol (PROTOCOL.md, v1) as zod schemas: the one definition that
+ * The wire protocol (docs/protocol.md, v1) as zod schemas: the one definition that
  * handlers, the client SDK and the tests share. Client frames are parsed with
  * these; server frames are typed by them.
  *

@@ -10,6 +10,7 @@ import { createServer as createSecureServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { API_GATEWAY_QUOTAS } from '../../lambdas/core/api-gateway-quotas.js';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
 import type { RouteResult } from '../../lambdas/handlers/event.js';
 import { adminApi, connectAuthorizer, routes, type RouteDefinition } from '../../lib/routes.js';
@@ -92,7 +93,7 @@ export interface GatewayEndpoints {
  * 29 seconds for all integration types", not adjustable (API Gateway
  * developer guide, "Quotas for configuring and running a WebSocket API").
  */
-export const INTEGRATION_TIMEOUT_MS = 29_000;
+export const INTEGRATION_TIMEOUT_MS = API_GATEWAY_QUOTAS.integrationTimeoutSeconds * 1000;
 
 /** A handler's result, or the note that API Gateway stopped waiting for it. */
 type Outcome<T> = { readonly timedOut: false; readonly value: T } | { readonly timedOut: true };
@@ -433,8 +434,8 @@ export class LocalGateway {
       connection = new LocalConnection(
         authorized,
         ws,
-        (this.options.idleTimeoutSeconds ?? 600) * 1000,
-        (this.options.maxConnectionSeconds ?? 7200) * 1000,
+        (this.options.idleTimeoutSeconds ?? API_GATEWAY_QUOTAS.idleTimeoutSeconds) * 1000,
+        (this.options.maxConnectionSeconds ?? API_GATEWAY_QUOTAS.maxConnectionSeconds) * 1000,
       );
       this.register(connection, guard);
       // An oversize frame sent along with the handshake tripped the guard before there was a connection to close.

@@ -39,7 +39,7 @@ const ROOM_ACTION_EXTRAS: Record<(typeof ROOM_ACTIONS)[number], Record<string, u
 };
 
 describe('client actions', () => {
-  it('lists exactly the seven actions of PROTOCOL.md', () => {
+  it('lists exactly the seven actions of docs/protocol.md', () => {
     expect([...CLIENT_ACTIONS].sort()).toEqual([...ALL_ACTIONS].sort());
   });
 
@@ -322,7 +322,7 @@ describe('serverFrameSchema', () => {
     expect(serverFrameSchema.safeParse({ type: 'error', code, message: 'm', requestId: 'r' }).success).toBe(true);
   });
 
-  it('lists exactly the error codes of PROTOCOL.md', () => {
+  it('lists exactly the error codes of docs/protocol.md', () => {
     expect([...ERROR_CODES].sort()).toEqual(
       ['BAD_REQUEST', 'UNKNOWN_ACTION', 'FORBIDDEN', 'NOT_IN_ROOM', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL'].sort(),
     );

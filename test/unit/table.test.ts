@@ -85,7 +85,7 @@ describe('keys', () => {
     expect(new Set(pks).size).toBe(pks.length);
   });
 
-  it('names the TTL attribute expiresAt (PROTOCOL.md)', () => {
+  it('names the TTL attribute expiresAt (docs/protocol.md)', () => {
     expect(TABLE_SCHEMA.ttlAttribute).toBe('expiresAt');
   });
 });

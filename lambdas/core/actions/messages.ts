@@ -4,7 +4,7 @@ import { ProtocolError } from '../errors.js';
 import { count } from '../observability.js';
 import { withinReplyBudget } from '../reply-budget.js';
 import { fanOutToEveryone, fanOutToRoom, postToConnections, type FanOutResult } from '../fan-out.js';
-import { ADMIN_ROLE, MAX_DATA_BYTES, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
+import { ADMIN_ROLE, MAX_DATA_BYTES, serialisedBytes, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
 import { listLiveUserConnections, type ConnectionRecord } from '../store/connections.js';
 import { claimClientMessage, nextSequence, readHistory, restoreMessage, storeMessage, type ClientMessageRef } from '../store/messages.js';
 import { requireMembership, requireRoomAccess, userOf } from './caller.js';
@@ -19,7 +19,7 @@ export async function sendMessage(
   connection: ConnectionRecord,
   frame: ClientFrame<'sendMessage'>,
 ): Promise<ServerFrameOf<'ack'>> {
-  const dataBytes = Buffer.byteLength(JSON.stringify(frame.data));
+  const dataBytes = serialisedBytes(frame.data);
   if (dataBytes > MAX_DATA_BYTES) {
     throw new ProtocolError('PAYLOAD_TOO_LARGE', `data is ${dataBytes} bytes; the limit is ${MAX_DATA_BYTES}`);
   }
