@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routes } from '../../lib/routes.js';
 import {
   CLIENT_ACTIONS,
   ERROR_CODES,
@@ -41,6 +42,11 @@ const ROOM_ACTION_EXTRAS: Record<(typeof ROOM_ACTIONS)[number], Record<string, u
 describe('client actions', () => {
   it('lists exactly the seven actions of docs/protocol.md', () => {
     expect([...CLIENT_ACTIONS].sort()).toEqual([...ALL_ACTIONS].sort());
+  });
+
+  it('has a route in lib/routes.ts for every action, and no route for an action the protocol does not have', () => {
+    const actionRoutes = routes.map((route) => route.routeKey).filter((routeKey) => !routeKey.startsWith('$'));
+    expect(actionRoutes.sort()).toEqual([...CLIENT_ACTIONS].sort());
   });
 
   it.each(ALL_ACTIONS)('isClientAction(%s) is true', (action) => {
