@@ -1,6 +1,7 @@
 import { DeleteConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { managementClient } from './clients.js';
-import { isGoneError, postToConnections } from './fan-out.js';
+import { postToConnections } from './departures.js';
+import { isGoneError } from './posting.js';
 import { logger } from './observability.js';
 import type { ServerFrame } from './protocol.js';
 

@@ -1,133 +1,20 @@
 /**
- * Delivery to many connections, and the cleanup of those that turn out gone.
- *
- * A room is read a page at a time and each page is posted with bounded
- * concurrency. A post answered 410 (GoneException) means API Gateway no
- * longer holds that connection, usually because its `$disconnect` never ran:
- * the connection and all its memberships are purged on the spot, and rooms
- * it leaves empty of its user hear `user_left`. Throttling (429) and 5xx
- * answers are retried with backoff and jitter by the SDK's retry strategy.
+ * Delivery to a room or to everyone: a room is read a page at a time and
+ * each page posted (departures.ts `postAndPurge`, which also removes the
+ * connections found gone).
  *
  * A room with more than LARGE_ROOM_THRESHOLD live connections is not posted
  * by the sending function: its connection ids go to the fan-out queue in
  * batches, and worker functions post them within the post-rate budget.
  */
-import pMap from 'p-map';
-import { connectionPoster } from './clients.js';
 import { config } from './config.js';
+import { postToConnections } from './departures.js';
 import { batchSizeFor, enqueueBatches, type FanOutBatch } from './fan-out-queue.js';
-import type { DepartureReason, EventOut } from './events-out.js';
-import { count, logger } from './observability.js';
-import { presenceOf } from './presence.js';
-import type { ServerFrame, UserRef } from './protocol.js';
-import { eventsOutEnabled, putEventsOut } from './put-events-out.js';
-import { departureEvents, type Departure } from './room-transitions.js';
-import { deleteConnectionItems, everyoneConnectionPages, getConnectionRecord } from './store/connections.js';
-import { listRoomMemberships, roomConnectionPages } from './store/memberships.js';
-
-/** A connection to post to; `room` is where it was found, so a purge can remove that membership. */
-export interface Recipient {
-  readonly connectionId: string;
-  readonly room?: string;
-}
-
-export interface FanOutResult {
-  delivered: number;
-  /** Connections that answered 410 and were purged. */
-  gone: number;
-  /** Posts that failed for another reason, retries exhausted. */
-  failed: number;
-  /** A large room: connections handed to the fan-out workers, and in how many batches. */
-  queued?: { connections: number; batches: number };
-}
-
-/** What a fan-out needs besides its recipients and frame. */
-export interface PostOptions {
-  /** How many purge announcements deep this fan-out is. */
-  readonly cascade?: number;
-  /** Waited for before each post: a worker's share of the post-rate budget. */
-  readonly pace?: () => Promise<void>;
-}
-
-/**
- * How many rounds of "a purge announces `user_left`, whose fan-out finds more
- * gone connections" run before the rest are purged without announcement.
- */
-const MAX_PURGE_CASCADE = 3;
-
-type PostOutcome = 'delivered' | 'gone' | 'failed';
-
-/** SDK v3 errors carry no `statusCode`: a gone connection is known by name or by HTTP status. */
-export function isGoneError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  return name === 'GoneException' || $metadata?.httpStatusCode === 410;
-}
-
-async function post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
-  try {
-    await connectionPoster().post(connectionId, data);
-    return 'delivered';
-  } catch (error) {
-    if (isGoneError(error)) return 'gone';
-    logger.warn('post to connection failed', { connectionId, error: error as Error });
-    return 'failed';
-  }
-}
-
-function encode(frame: ServerFrame): string {
-  return JSON.stringify(frame);
-}
-
-/**
- * Posts one frame to each recipient, at most `fanOutConcurrency` in flight,
- * and purges every recipient that answers 410.
- */
-export async function postToConnections(
-  recipients: readonly Recipient[],
-  frame: ServerFrame,
-  cascade = 0,
-): Promise<FanOutResult> {
-  const { result } = await postEncoded(recipients, encode(frame), { cascade });
-  return result;
-}
-
-/** `postToConnections` for a frame already encoded; also says which recipients failed. */
-export async function postEncoded(
-  recipients: readonly Recipient[],
-  frame: string,
-  options: PostOptions = {},
-): Promise<{ result: FanOutResult; failed: Recipient[] }> {
-  const data = Buffer.from(frame);
-  const result: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
-  const gone: Recipient[] = [];
-  const failed: Recipient[] = [];
-  await pMap(
-    recipients,
-    async (recipient) => {
-      await options.pace?.();
-      const outcome = await post(recipient.connectionId, data);
-      result[outcome] += 1;
-      if (outcome === 'gone') gone.push(recipient);
-      if (outcome === 'failed') failed.push(recipient);
-    },
-    { concurrency: config.fanOutConcurrency },
-  );
-  count('FanOutRecipients', recipients.length);
-  count('PostsDelivered', result.delivered);
-  count('PostsFailed', result.failed);
-  count('GoneConnectionsPurged', gone.length);
-  if (gone.length > 0) {
-    logger.info('purging gone connections', { connectionIds: gone.map((r) => r.connectionId) });
-    // The posts are done and counted: a purge that fails must not turn them
-    // into a failed request. Each purge is all or nothing, and the next post
-    // to a connection still listed is answered 410 again and purges it then.
-    await purgeGone(gone, options.cascade ?? 0).catch((error: unknown) => {
-      logger.warn('purge of gone connections failed; the next post to them tries again', { error: error as Error });
-    });
-  }
-  return { result, failed };
-}
+import { logger } from './observability.js';
+import { encode, type FanOutResult } from './posting.js';
+import type { ServerFrame } from './protocol.js';
+import { everyoneConnectionPages } from './store/connections.js';
+import { roomConnectionPages } from './store/memberships.js';
 
 /**
  * Posts the frame to every live member of the room but `exceptConnectionId`:
@@ -228,78 +115,3 @@ async function fanOutPages(
   return total;
 }
 
-/**
- * Purges each gone connection once: its records and memberships first, all of
- * them, so that the `user_left` each owes then counts only who is still there.
- * The events out of all these departures go in as few PutEvents calls as
- * they fit. `reason` is why these connections are leaving: found gone by a
- * post, unless the caller knows better (`$disconnect`).
- */
-export async function purgeGone(gone: readonly Recipient[], cascade = 0, reason: DepartureReason = 'gone'): Promise<void> {
-  const roomsByConnection = new Map<string, string[]>();
-  for (const { connectionId, room } of gone) {
-    const rooms = roomsByConnection.get(connectionId) ?? [];
-    if (room !== undefined) rooms.push(room);
-    roomsByConnection.set(connectionId, rooms);
-  }
-  // One departure per user and room, not per connection: a user whose two
-  // devices both turn out gone leaves each room once.
-  const departures = new Map<string, { user: UserRef; connectionIdByRoom: Map<string, string> }>();
-  for (const [connectionId, alsoRooms] of roomsByConnection) {
-    const record = await getConnectionRecord(connectionId);
-    await deleteConnectionItems(connectionId, record, alsoRooms);
-    if (record === undefined) continue;
-    const departure = departures.get(record.userId) ?? { user: { userId: record.userId, name: record.name }, connectionIdByRoom: new Map() };
-    for (const room of [...record.rooms, ...alsoRooms]) {
-      if (!departure.connectionIdByRoom.has(room)) departure.connectionIdByRoom.set(room, connectionId);
-    }
-    departures.set(record.userId, departure);
-  }
-  const events: EventOut[] = [];
-  for (const { user, connectionIdByRoom } of departures.values()) {
-    for (const [room, connectionId] of connectionIdByRoom) {
-      const departure: Departure = { room, user, connectionId, reason };
-      if (cascade < MAX_PURGE_CASCADE) {
-        events.push(...(await announceDeparture(departure, cascade + 1)));
-      } else if (eventsOutEnabled()) {
-        // Past the cascade limit the room hears nothing, but the events are
-        // one PutEvents, not a post per member: they still go out.
-        events.push(...departureEvents(departure, await listRoomMemberships(room)));
-      }
-    }
-  }
-  await putEventsOut(events);
-}
-
-/**
- * Removes a connection and everything that points at it, then tells each room
- * it was in that its user left, if that was the user's last connection there.
- */
-export async function removeConnection(connectionId: string): Promise<void> {
-  await purgeGone([{ connectionId }], 0, 'disconnected');
-}
-
-/**
- * Whether a room of this many live connections hears `user_joined`,
- * `user_left` and `typing`: not when it is large, where each would cost a post
- * per member for every join, leave and keystroke (docs/protocol.md).
- */
-export function announcesPresence(roomConnections: number): boolean {
-  return config.fanOutQueueUrl === undefined || roomConnections <= config.largeRoomThreshold;
-}
-
-/**
- * Sends `user_left` to the room unless the user still has another connection
- * in it (or the room is large), and returns the events out the departure
- * gives, told from the same read, for the caller to put.
- */
-export async function announceDeparture(departure: Departure, cascade = 0): Promise<EventOut[]> {
-  const { room, user } = departure;
-  const members = await listRoomMemberships(room);
-  const events = departureEvents(departure, members);
-  if (members.some((member) => member.userId === user.userId)) return events;
-  if (!announcesPresence(members.length)) return events;
-  const recipients = members.map((member) => ({ connectionId: member.connectionId, room }));
-  await postToConnections(recipients, { type: 'user_left', room, user, count: presenceOf(members).length }, cascade);
-  return events;
-}

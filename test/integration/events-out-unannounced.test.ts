@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EVENTS_OUT } from '../../lambdas/core/events-out.js';
-import { purgeGone } from '../../lambdas/core/fan-out.js';
+import { purgeGone } from '../../lambdas/core/departures.js';
 import { keys } from '../../lambdas/core/table.js';
 import type { ReceivedEvent } from '../../local/local-event-bus.js';
 import { getItem } from '../support/table.js';

@@ -1,6 +1,6 @@
 import { GoneException, LimitExceededException, ForbiddenException } from '@aws-sdk/client-apigatewaymanagementapi';
 import { describe, expect, it } from 'vitest';
-import { isGoneError } from '../../lambdas/core/fan-out.js';
+import { isGoneError } from '../../lambdas/core/posting.js';
 
 describe('isGoneError', () => {
   it('is true for an error named GoneException', () => {

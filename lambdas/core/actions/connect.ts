@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { ConnectionRefused } from '../errors.js';
-import { removeConnection } from '../fan-out.js';
+import { removeConnection } from '../departures.js';
 import { count } from '../observability.js';
 import type { Identity } from '../identity.js';
 import { countLiveUserConnections, deleteConnectionItems, putConnection, type ConnectionRecord } from '../store/connections.js';

@@ -1,4 +1,5 @@
-import { postEncoded, type FanOutResult } from '../fan-out.js';
+import { postAndPurge } from '../departures.js';
+import type { FanOutResult } from '../posting.js';
 import { enqueueBatches, type FanOutBatch } from '../fan-out-queue.js';
 import { count, logger } from '../observability.js';
 import { config } from '../config.js';
@@ -18,7 +19,7 @@ const REQUEUE_DELAY_SECONDS = 2;
  */
 export async function deliverBatch(batch: FanOutBatch, pacer: PostPacer): Promise<FanOutResult> {
   const recipients = batch.connectionIds.map((connectionId) => ({ connectionId, room: batch.room }));
-  const { result, failed } = await postEncoded(recipients, batch.frame, { pace: () => pacer.take() });
+  const { result, failed } = await postAndPurge(recipients, batch.frame, { pace: () => pacer.take() });
   if (failed.length > 0) {
     const connectionIds = failed.map((recipient) => recipient.connectionId);
     if (batch.attempt < MAX_BATCH_ATTEMPTS) {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
-import { fanOutToEveryone, postToConnections, type FanOutResult } from '../fan-out.js';
+import { postToConnections } from '../departures.js';
+import { fanOutToEveryone } from '../fan-out.js';
+import type { FanOutResult } from '../posting.js';
 import { logger } from '../observability.js';
 import {
   describeIssues,

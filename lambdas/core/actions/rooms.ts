@@ -1,6 +1,6 @@
 import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
-import { announceDeparture, announcesPresence, postToConnections } from '../fan-out.js';
+import { announceDeparture, announcesPresence, postToConnections } from '../departures.js';
 import { presenceOf } from '../presence.js';
 import { putEventsOut } from '../put-events-out.js';
 import { withinReplyBudget } from '../reply-budget.js';
