@@ -3,7 +3,8 @@
  * bundles this index, so what only one function needs is imported from its
  * own module instead: idempotency (store/idempotency.ts, publish-event only).
  */
-export { connect, disconnect } from './actions/connect.js';
+export { connect } from './actions/connect.js';
+export { disconnect } from './actions/disconnect.js';
 export { history, ping, sendMessage, typing } from './actions/messages.js';
 export { joinRoom, leaveRoom, listMembers } from './actions/rooms.js';
 export { admitFrame } from './actions/caller.js';

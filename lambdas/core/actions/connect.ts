@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { ConnectionRefused } from '../errors.js';
-import { removeConnection } from '../departures.js';
 import { count } from '../observability.js';
 import type { Identity } from '../identity.js';
 import { countLiveUserConnections, deleteConnectionItems, putConnection, type ConnectionRecord } from '../store/connections.js';
@@ -44,10 +43,4 @@ const CONTENDED_JITTER_MS = 50;
 function refuse(limit: number): never {
   count('ConnectionsRefused');
   throw new ConnectionRefused(429, `user already holds ${limit} connections (the limit)`);
-}
-
-/** Removes the connection everywhere; rooms it leaves hear `user_left`. */
-export async function disconnect(connectionId: string): Promise<void> {
-  await removeConnection(connectionId);
-  count('ConnectionsClosed');
 }
