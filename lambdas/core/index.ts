@@ -7,7 +7,7 @@ export { connect } from './actions/connect.js';
 export { disconnect } from './actions/disconnect.js';
 export { history, ping, sendMessage, typing } from './actions/messages.js';
 export { joinRoom, leaveRoom, listMembers } from './actions/rooms.js';
-export { admitFrame } from './actions/caller.js';
+export { admitFrame } from './actions/admission.js';
 export type { ConnectionRecord } from './store/connections.js';
 export { ConnectionClosed, ConnectionRefused, ProtocolError } from './errors.js';
 export { fromAuthorizerContext, toAuthorizerContext, type AuthorizerContext, type Identity } from './identity.js';

@@ -9,7 +9,8 @@ import type { FanOutResult } from '../posting.js';
 import { ADMIN_ROLE, MAX_DATA_BYTES, serialisedBytes, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
 import { listLiveUserConnections, type ConnectionRecord } from '../store/connections.js';
 import { claimClientMessage, nextSequence, readHistory, restoreMessage, storeMessage, type ClientMessageRef } from '../store/messages.js';
-import { requireMembership, requireRoomAccess, userOf } from './caller.js';
+import { userOf } from '../presence.js';
+import { requireMembership, requireRoomAccess } from './room-access.js';
 
 /**
  * Sends `data` to a joined room (stored with the room's next `seq`, then

@@ -1,7 +1,7 @@
 import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { announceDeparture, announcesPresence, postToConnections } from '../departures.js';
-import { presenceOf } from '../presence.js';
+import { presenceOf, userOf } from '../presence.js';
 import { putEventsOut } from '../put-events-out.js';
 import { withinReplyBudget } from '../reply-budget.js';
 import type { ServerFrameOf } from '../protocol.js';
@@ -9,7 +9,8 @@ import { arrivalEvents } from '../room-transitions.js';
 import { addMembership, listRoomMemberships, removeMembership } from '../store/memberships.js';
 import { lastSequence } from '../store/messages.js';
 import type { ConnectionRecord } from '../store/connections.js';
-import { notRegistered, requireMembership, requireRoomAccess, userOf } from './caller.js';
+import { notRegistered } from './admission.js';
+import { requireMembership, requireRoomAccess } from './room-access.js';
 
 /**
  * Joins a room (idempotent). Others in the room hear `user_joined` only when

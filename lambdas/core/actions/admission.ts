@@ -2,7 +2,6 @@ import { closeConnection } from '../close-connection.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
 import { ConnectionClosed, ProtocolError } from '../errors.js';
-import { mayEnterRoom } from '../identity.js';
 import { countFrame } from '../store/connection-activity.js';
 import { expiryIsDue, refreshConnectionExpiry, type ConnectionRecord } from '../store/connections.js';
 
@@ -52,20 +51,4 @@ export async function admitFrame(caller: Caller, action?: string): Promise<Conne
 /** The connection's records are gone (expired, purged, or a fresh table): only a new connection helps. */
 export function notRegistered(): ProtocolError {
   return new ProtocolError('FORBIDDEN', 'this connection is not registered (expired or removed); reconnect', { reconnect: true });
-}
-
-export function requireRoomAccess(connection: ConnectionRecord, room: string): void {
-  if (!mayEnterRoom({ rooms: connection.allowedRooms }, room)) {
-    throw new ProtocolError('FORBIDDEN', `room ${room} is private and your token does not allow it`);
-  }
-}
-
-export function requireMembership(connection: ConnectionRecord, room: string): void {
-  if (!connection.rooms.includes(room)) {
-    throw new ProtocolError('NOT_IN_ROOM', `you have not joined room ${room}`);
-  }
-}
-
-export function userOf(connection: ConnectionRecord): { userId: string; name: string } {
-  return { userId: connection.userId, name: connection.name };
 }
