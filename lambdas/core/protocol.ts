@@ -86,6 +86,11 @@ export const historyFrame = z.object({
     0,
   ),
 });
+/** A send or a publish goes to exactly one target: a room, a user, or everyone. */
+function exactlyOneOf(...targets: readonly unknown[]): boolean {
+  return targets.filter((target) => target !== undefined).length === 1;
+}
+
 export const pingFrame = z.object({ action: z.literal('ping') });
 export const sendMessageFrame = z
   .object({
@@ -98,7 +103,7 @@ export const sendMessageFrame = z
     clientMsgId: z.optional(clientMsgId),
   })
   .check(
-    z.refine((frame) => [frame.room, frame.to, frame.broadcast].filter((target) => target !== undefined).length === 1, {
+    z.refine((frame) => exactlyOneOf(frame.room, frame.to, frame.broadcast), {
       message: 'sendMessage needs exactly one of room, to or broadcast',
     }),
   );
@@ -244,7 +249,7 @@ export const publishRequest = z.pipe(
       data: requiredJson,
     })
     .check(
-      z.refine((request) => [request.room, request.userId, request.broadcast].filter((v) => v !== undefined).length === 1, {
+      z.refine((request) => exactlyOneOf(request.room, request.userId, request.broadcast), {
         message: 'publish needs exactly one of room, userId or broadcast: true',
       }),
       (ctx) => {

@@ -47,6 +47,7 @@ export async function sendMessage(
     return { type: 'ack', ...clientMsgId, id: message.id };
   }
 
+  // Neither a room nor everyone: the schema's one-target rule leaves a user.
   const to = frame.to as string;
   const devices = await listLiveUserConnections(to);
   const recipients = devices
