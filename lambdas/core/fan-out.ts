@@ -1,5 +1,5 @@
 /**
- * Delivery to a room or to everyone: a room is read a page at a time and
+ * Delivery to a room, to a user's devices or to everyone: a room is read a page at a time and
  * each page posted (departures.ts `postAndPurge`, which also removes the
  * connections found gone).
  *
@@ -13,7 +13,7 @@ import { batchSizeFor, enqueueBatches, type FanOutBatch } from './fan-out-queue.
 import { logger } from './observability.js';
 import { encode, type FanOutResult } from './posting.js';
 import type { ServerFrame } from './protocol.js';
-import { everyoneConnectionPages } from './store/connections.js';
+import { everyoneConnectionPages, listLiveUserConnections } from './store/connections.js';
 import { roomConnectionPages } from './store/memberships.js';
 
 /**
@@ -83,6 +83,13 @@ async function spreadFanOut(
   }
   await flush(true);
   return { delivered: 0, gone: 0, failed: 0, queued };
+}
+
+/** Posts the frame to every live connection (device) of the user but `exceptConnectionId`. */
+export async function fanOutToUser(userId: string, frame: ServerFrame, exceptConnectionId?: string): Promise<FanOutResult> {
+  const devices = await listLiveUserConnections(userId);
+  const recipients = devices.filter((connectionId) => connectionId !== exceptConnectionId).map((connectionId) => ({ connectionId }));
+  return postToConnections(recipients, frame);
 }
 
 /**

@@ -3,11 +3,10 @@ import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { count } from '../observability.js';
 import { withinReplyBudget } from '../reply-budget.js';
-import { postToConnections } from '../departures.js';
-import { fanOutToEveryone, fanOutToRoom } from '../fan-out.js';
+import { fanOutToEveryone, fanOutToRoom, fanOutToUser } from '../fan-out.js';
 import type { FanOutResult } from '../posting.js';
 import { ADMIN_ROLE, MAX_DATA_BYTES, serialisedBytes, type ClientFrame, type MessageFrame, type ServerFrameOf } from '../protocol.js';
-import { listLiveUserConnections, type ConnectionRecord } from '../store/connections.js';
+import type { ConnectionRecord } from '../store/connections.js';
 import { claimClientMessage, nextSequence, readHistory, restoreMessage, storeMessage, type ClientMessageRef } from '../store/messages.js';
 import { userOf } from '../presence.js';
 import { requireMembership, requireRoomAccess } from './room-access.js';
@@ -49,15 +48,11 @@ export async function sendMessage(
 
   // Neither a room nor everyone: the schema's one-target rule leaves a user.
   const to = frame.to as string;
-  const devices = await listLiveUserConnections(to);
-  const recipients = devices
-    .filter((connectionId) => connectionId !== connection.connectionId)
-    .map((connectionId) => ({ connectionId }));
   // Private messages are not stored, so a resend cannot be recognised here;
   // it gets the same id instead, and a receiver that already has it drops it.
   const id = frame.clientMsgId === undefined ? base.id : privateMessageId(connection.userId, to, frame.clientMsgId);
   const message: MessageFrame = { ...base, id, sentAt: new Date().toISOString() };
-  const result = await postToConnections(recipients, message);
+  const result = await fanOutToUser(to, message, connection.connectionId);
   if (result.delivered === 0) {
     if (result.failed > 0) throw new ProtocolError('INTERNAL', `could not deliver to user ${to}; try again`);
     throw new ProtocolError('BAD_REQUEST', `user ${to} has no open connection`);

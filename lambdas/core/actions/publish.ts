@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
-import { postToConnections } from '../departures.js';
-import { fanOutToEveryone } from '../fan-out.js';
+import { fanOutToEveryone, fanOutToUser } from '../fan-out.js';
 import type { FanOutResult } from '../posting.js';
 import { logger } from '../observability.js';
 import {
@@ -12,7 +11,6 @@ import {
   SYSTEM_USER,
   type PublishRequest,
 } from '../protocol.js';
-import { listLiveUserConnections } from '../store/connections.js';
 import { postRoomMessage } from './messages.js';
 
 export interface PublishResult extends FanOutResult {
@@ -57,20 +55,13 @@ export async function publish(request: PublishRequest): Promise<PublishResult> {
     result = { id: message.id, seq: message.seq, ...delivery };
   } else {
     const message: MessageFrame = { type: 'message', ...content, sentAt: new Date().toISOString() };
-    const delivery = 'userId' in target ? await postToUser(target.userId, message) : await fanOutToEveryone(message);
+    const delivery = 'userId' in target ? await fanOutToUser(target.userId, message) : await fanOutToEveryone(message);
     result = { id: message.id, ...delivery };
   }
   logger.info('published', { target: describeTarget(target), ...result });
   return result;
 }
 
-async function postToUser(userId: string, message: MessageFrame): Promise<FanOutResult> {
-  const devices = await listLiveUserConnections(userId);
-  return postToConnections(
-    devices.map((connectionId) => ({ connectionId })),
-    message,
-  );
-}
 
 function describeTarget(target: PublishRequest): string {
   if ('room' in target) return `room ${target.room}`;
