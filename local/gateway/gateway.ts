@@ -9,7 +9,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import { createServer as createSecureServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocketServer, type RawData } from 'ws';
 import { API_GATEWAY_QUOTAS } from '../../lambdas/core/api-gateway-quotas.js';
 import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
 import type { RouteResult } from '../../lambdas/handlers/event.js';
@@ -30,11 +30,12 @@ import {
   type Handshake,
 } from './events.js';
 import { FrameSizeGuard } from './frame-size-guard.js';
+import { GOING_AWAY, LocalConnection, MESSAGE_TOO_BIG } from './local-connection.js';
 import { localCertificate, type LocalCertificate } from './local-certificate.js';
 import { PlainAndTlsServer } from './plain-and-tls-server.js';
 import { readBody, sendJson } from './http.js';
 import { gatewayId } from './ids.js';
-import { isManagementPath, serveManagementApi, type ManagedConnection } from './management-api.js';
+import { isManagementPath, serveManagementApi } from './management-api.js';
 import { checkSigV4 } from './sigv4-header.js';
 
 export interface LocalGatewayOptions {
@@ -97,73 +98,6 @@ export const INTEGRATION_TIMEOUT_MS = API_GATEWAY_QUOTAS.integrationTimeoutSecon
 
 /** A handler's result, or the note that API Gateway stopped waiting for it. */
 type Outcome<T> = { readonly timedOut: false; readonly value: T } | { readonly timedOut: true };
-
-/** Close codes API Gateway uses. */
-const GOING_AWAY = 1001;
-const MESSAGE_TOO_BIG = 1009;
-const NORMAL = 1000;
-
-class LocalConnection implements ManagedConnection {
-  lastActiveAt: number;
-  /** Set when the gateway itself closes the socket, so `$disconnect` reports why. */
-  closedBy: { code: number; reason: string } | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private readonly lifetimeTimer: NodeJS.Timeout;
-
-  constructor(
-    readonly client: ClientInfo,
-    readonly socket: WebSocket,
-    private readonly idleMs: number,
-    maxMs: number,
-  ) {
-    this.lastActiveAt = client.connectedAt;
-    this.lifetimeTimer = setTimeout(() => this.close(GOING_AWAY, 'Going away'), maxMs);
-    this.markActive();
-  }
-
-  get connectedAt(): number {
-    return this.client.connectedAt;
-  }
-  get sourceIp(): string {
-    return this.client.sourceIp;
-  }
-  get userAgent(): string {
-    return this.client.userAgent;
-  }
-
-  markActive(): void {
-    this.lastActiveAt = Date.now();
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.close(GOING_AWAY, 'Going away'), this.idleMs);
-  }
-
-  send(data: Buffer | string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.socket.readyState !== WebSocket.OPEN) return reject(new Error('connection is closed'));
-      this.socket.send(typeof data === 'string' ? data : data.toString('utf8'), (error) => (error ? reject(error) : resolve()));
-    });
-  }
-
-  drop(): void {
-    // The $disconnect reason of a DeleteConnection (API Gateway's execution
-    // log in github.com/aws/chalice/issues/2060). unverified: that the client's
-    // close frame carries the same reason.
-    this.close(NORMAL, 'Connection Closed Normally');
-  }
-
-  close(code: number, reason: string): void {
-    if (this.closedBy !== undefined) return;
-    this.closedBy = { code, reason };
-    this.socket.close(code, reason);
-    // A peer that never answers the close frame is cut off, as API Gateway does.
-    setTimeout(() => this.socket.terminate(), 1_000).unref();
-  }
-
-  stopTimers(): void {
-    clearTimeout(this.idleTimer);
-    clearTimeout(this.lifetimeTimer);
-  }
-}
 
 export class LocalGateway {
   /**
