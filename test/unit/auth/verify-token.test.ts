@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { InvalidToken, verifyToken, type InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js';
-import { DEV_JWT_SECRET, mintDevToken } from '../../local/dev-token.js';
+import { InvalidToken, verifyToken, type InvalidTokenReason } from '../../../lambdas/core/auth/verify-token.js';
+import { DEV_JWT_SECRET, mintDevToken } from '../../../local/dev-token.js';
 
 // The auth config is read when verify-token.ts loads, i.e. before any import
 // above is evaluated; vi.hoisted is what runs earlier still.
@@ -18,7 +18,7 @@ const { SECRET } = vi.hoisted(() => {
   return { SECRET };
 });
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+const projectRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const key = (secret: string) => new TextEncoder().encode(secret);
 const now = () => Math.floor(Date.now() / 1000);
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -2,8 +2,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js';
-import { DENY, METHOD_ARN, coldStartAuthorizer, connectEvent, reasonOf, restoreAuthEnv, savedAuthEnv, type AuthEnv, type LoadedAuthorizer } from '../support/auth-cold-start.js';
+import type { InvalidTokenReason } from '../../../lambdas/core/auth/verify-token.js';
+import { DENY, METHOD_ARN, coldStartAuthorizer, connectEvent, reasonOf, restoreAuthEnv, savedAuthEnv, type AuthEnv, type LoadedAuthorizer } from '../../support/auth-cold-start.js';
 
 // The auth config is read when verify-token.ts loads, so every test group sets
 // the environment first and then imports fresh modules (`load` below). A fresh

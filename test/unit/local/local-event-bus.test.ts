@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeEvent, LocalEventBus, MAX_BYTES_PER_PUT, putEventsEntrySize } from '../../local/local-event-bus.js';
+import { describeEvent, LocalEventBus, MAX_BYTES_PER_PUT, putEventsEntrySize } from '../../../local/local-event-bus.js';
 
 const lines: string[] = [];
 const bus = new LocalEventBus({ log: (line) => lines.push(line) });

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_JWKS_COOLDOWN_MS, MIN_HS256_SECRET_BYTES, readAuthConfig } from '../../lambdas/core/auth/auth-config.js';
-import { DEV_JWT_SECRET } from '../../local/dev-token.js';
+import { DEFAULT_JWKS_COOLDOWN_MS, MIN_HS256_SECRET_BYTES, readAuthConfig } from '../../../lambdas/core/auth/auth-config.js';
+import { DEV_JWT_SECRET } from '../../../local/dev-token.js';
 
 // The module also reads process.env once when it loads; give it a valid
 // configuration so that import succeeds. Every test below passes its own env.

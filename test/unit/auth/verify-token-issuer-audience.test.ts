@@ -1,9 +1,9 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { InvalidToken, verifyToken, type InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js';
-import { handler } from '../../lambdas/handlers/authorizer.js';
-import { mintDevToken } from '../../local/dev-token.js';
+import { InvalidToken, verifyToken, type InvalidTokenReason } from '../../../lambdas/core/auth/verify-token.js';
+import { handler } from '../../../lambdas/handlers/authorizer.js';
+import { mintDevToken } from '../../../local/dev-token.js';
 
 // A separate file because the auth config is read once at module load: here
 // the verifier is configured with an issuer and an audience.

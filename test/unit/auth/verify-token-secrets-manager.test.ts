@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { getSecretString, SecretsExtensionError } from '../../lambdas/core/auth/secrets-extension.js';
-import { DENY, coldStartAuthorizer, connectEvent, reasonOf, restoreAuthEnv, savedAuthEnv, type AuthEnv, type LoadedAuthorizer } from '../support/auth-cold-start.js';
+import { getSecretString, SecretsExtensionError } from '../../../lambdas/core/auth/secrets-extension.js';
+import { DENY, coldStartAuthorizer, connectEvent, reasonOf, restoreAuthEnv, savedAuthEnv, type AuthEnv, type LoadedAuthorizer } from '../../support/auth-cold-start.js';
 
 // In AWS the authorizer reads its secret from the Parameters and Secrets
 // Lambda Extension on localhost. Here a real HTTP server on localhost plays

@@ -1,8 +1,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { logger } from '../../lambdas/core/observability.js';
-import { handler } from '../../lambdas/handlers/authorizer.js';
+import { logger } from '../../../lambdas/core/observability.js';
+import { handler } from '../../../lambdas/handlers/authorizer.js';
 
 // The auth config is read when the handler module loads; vi.hoisted runs first.
 const { SECRET } = vi.hoisted(() => {
@@ -161,7 +161,7 @@ describe('authorizer module', () => {
     delete process.env.TABLE_NAME;
     vi.resetModules();
     try {
-      const fresh = await import('../../lambdas/handlers/authorizer.js');
+      const fresh = await import('../../../lambdas/handlers/authorizer.js');
       const result = await fresh.handler(withToken(await sign({ sub: 'alice' })));
       expect(result.principalId).toBe('alice');
     } finally {
