@@ -17,6 +17,7 @@ import {
   type ServerFrame,
 } from '../core/index.js';
 import type { RouteResult, WebSocketEvent, WebSocketHandler } from './event.js';
+import { jsonBodyOf } from './json-body.js';
 
 /**
  * Wraps a core action as a message-route handler: admit the frame (live
@@ -34,7 +35,7 @@ export function messageRoute<A extends ClientAction>(
     withRequestLogging(event, context, async () => {
       const { connectionId, requestId } = event.requestContext;
       // Read before admission, so that even a refusal names the request it answers.
-      const body = readJson(event);
+      const body = jsonBodyOf(event);
       try {
         const connection = await admitFrame({ connectionId, requestId }, action);
         if (!body.ok) throw notJson();
@@ -54,23 +55,11 @@ export function errorResult(error: unknown, requestId: string, action?: string, 
   return frameResult(errorFrame(error, requestId, action, ref));
 }
 
-type JsonBody = { readonly ok: true; readonly value: unknown } | { readonly ok: false };
-
-/** The frame's JSON, or a note that it is not JSON. */
-function readJson(event: WebSocketEvent): JsonBody {
-  const raw = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
-  try {
-    return { ok: true, value: JSON.parse(raw) as unknown };
-  } catch {
-    return { ok: false };
-  }
-}
-
 const notJson = () => new ProtocolError('BAD_REQUEST', 'frame is not valid JSON');
 
 /** The frame's JSON; a body that is not JSON is a BAD_REQUEST. */
 export function decodeBody(event: WebSocketEvent): unknown {
-  const body = readJson(event);
+  const body = jsonBodyOf(event);
   if (!body.ok) throw notJson();
   return body.value;
 }

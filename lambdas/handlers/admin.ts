@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { flushMetrics, logger, parsePublishRequest, ProtocolError, publish, stats, type ErrorCode } from '../core/index.js';
+import { jsonBodyOf } from './json-body.js';
 
 /**
  * The server-side API for other services (lib/routes.ts `adminApi`), behind an
@@ -72,15 +73,11 @@ function routePath(event: APIGatewayProxyEventV2): string {
   return rawPath;
 }
 
-/** The body's JSON; HTTP APIs base64-encode bodies they consider binary. */
+/** The body's JSON; a body that is not JSON is a BAD_REQUEST. */
 function decodeJson(event: APIGatewayProxyEventV2): unknown {
-  const body = event.body ?? '';
-  const raw = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    throw new ProtocolError('BAD_REQUEST', 'body is not valid JSON');
-  }
+  const body = jsonBodyOf(event);
+  if (!body.ok) throw new ProtocolError('BAD_REQUEST', 'body is not valid JSON');
+  return body.value;
 }
 
 function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): Result {
