@@ -28,10 +28,19 @@ export interface LocalFunctionOptions {
   readonly projectRoot: string;
   /** A PEM certificate the function trusts beside the public CAs. */
   readonly trustedCertificate?: string;
-  /** Instances at most; more invocations at once wait for one. @default 4 */
+  /** Instances at most; more invocations at once wait for one. @default DEFAULT_MAX_INSTANCES */
   readonly maxInstances?: number;
   readonly log?: (line: string) => void;
 }
+
+/**
+ * Instances per function at most. Lambda scales out far further; locally each
+ * instance is a thread with its own heap and its own cold start, and on a
+ * laptop's few cores more of them only compete: a 300-client soak on 2 cores
+ * answered its sends in 8 s at the median with 4, in 27 s with 16 (and in
+ * 22 ms with every handler in one process, which is how the soak runs).
+ */
+export const DEFAULT_MAX_INSTANCES = 4;
 
 /** A failed invocation, as Lambda reports it: the error's type and message. */
 export class FunctionError extends Error {
@@ -231,7 +240,7 @@ export class LocalFunction {
   private acquire(): Promise<FunctionInstance> {
     const idle = this.idle.pop();
     if (idle !== undefined) return Promise.resolve(idle);
-    if (this.all.size < (this.options.maxInstances ?? 4)) return Promise.resolve(this.start());
+    if (this.all.size < (this.options.maxInstances ?? DEFAULT_MAX_INSTANCES)) return Promise.resolve(this.start());
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 

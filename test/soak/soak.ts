@@ -103,7 +103,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const progress = options.progress ?? (() => undefined);
   const startedAt = Date.now();
   const gatewayLog = new GatewayLog();
-  const stack = await startLocalStack({ port: await freePort(), dynamoDbPort: await freePort(), log: gatewayLog.write });
+  // The handlers in this process: the soak loads the product's code, not the
+  // local runtimes, whose threads on a laptop's few cores would be what it measured.
+  const stack = await startLocalStack({ port: await freePort(), dynamoDbPort: await freePort(), log: gatewayLog.write, functions: 'in-process' });
   const dynamoDb = localDynamoDbClient(stack.dynamoDbEndpoint);
   const stayers: Stayer[] = [];
   const churners: Churner[] = [];
