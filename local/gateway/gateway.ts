@@ -23,7 +23,6 @@ import {
   connectEvent,
   disconnectEvent,
   handshakeOf,
-  httpApiEvent,
   messageEvent,
   type ApiInfo,
   type ClientInfo,
@@ -33,10 +32,10 @@ import { FrameSizeGuard } from './frame-size-guard.js';
 import { GOING_AWAY, LocalConnection, MESSAGE_TOO_BIG } from './local-connection.js';
 import { localCertificate, type LocalCertificate } from './local-certificate.js';
 import { PlainAndTlsServer } from './plain-and-tls-server.js';
-import { readBody, sendJson } from './http.js';
+import { sendJson } from './http.js';
 import { gatewayId } from './ids.js';
+import { isAdminPath, serveAdminApi } from './admin-api.js';
 import { isManagementPath, serveManagementApi } from './management-api.js';
-import { checkSigV4 } from './sigv4-header.js';
 
 export interface LocalGatewayOptions {
   /** 3001 by default; 0 picks a free port. */
@@ -555,42 +554,16 @@ export class LocalGateway {
       await serveManagementApi(request, response, url.pathname, this.stage, (id) => this.connections.get(id));
       return;
     }
-    if (adminApi.routes.some((route) => route.path === url.pathname)) {
-      // The admin API is IAM-authorised when deployed: unsigned requests never
-      // reach its handler (API Gateway developer guide, "Control access to
-      // HTTP APIs with IAM authorization in API Gateway":
-      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-access-control-iam.html).
-      // unverified: the answer, 403 {"message":"Forbidden"}, for every form
-      // of missing or malformed signature.
-      if (!checkSigV4(request.headers).signed) return sendJson(response, 403, { message: 'Forbidden' });
-      await this.serveAdmin(request, response, url);
+    if (isAdminPath(url.pathname)) {
+      await serveAdminApi(request, response, url, {
+        api: this.apiInfo,
+        invoke: (event) => this.functions.invoke<APIGatewayProxyStructuredResultV2>(adminApi.name, adminApi.entry, event),
+        log: this.log,
+      });
       return;
     }
     if ((await this.options.serveOtherHttp?.(request, response, url)) === true) return;
     sendJson(response, 404, { message: 'Not Found' });
-  }
-
-  private async serveAdmin(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    const body = await readBody(request, 10 * MAX_MESSAGE_BYTES);
-    if (body === undefined) return sendJson(response, 413, { error: 'PAYLOAD_TOO_LARGE', message: 'request body too large' });
-    const event = httpApiEvent(
-      this.apiInfo,
-      request.method ?? 'GET',
-      url.pathname,
-      url.searchParams,
-      request.headers,
-      body,
-      request.socket.remoteAddress ?? '127.0.0.1',
-    );
-    try {
-      const result = await this.functions.invoke<APIGatewayProxyStructuredResultV2>(adminApi.name, adminApi.entry, event);
-      const payload = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
-      response.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
-      response.end(payload);
-    } catch (error) {
-      this.log(`admin API threw: ${String(error)}`);
-      sendJson(response, 500, { message: 'Internal Server Error' });
-    }
   }
 }
 
@@ -621,10 +594,4 @@ function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
-}
-
-function stringHeaders(headers: APIGatewayProxyStructuredResultV2['headers']): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) result[name] = String(value);
-  return result;
 }
