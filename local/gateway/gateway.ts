@@ -35,6 +35,7 @@ import { PlainAndTlsServer } from './plain-and-tls-server.js';
 import { sendJson } from './http.js';
 import { gatewayId } from './ids.js';
 import { isAdminPath, serveAdminApi } from './admin-api.js';
+import { authorizerDecision } from './authorizer-decision.js';
 import { isManagementPath, serveManagementApi } from './management-api.js';
 
 export interface LocalGatewayOptions {
@@ -403,19 +404,7 @@ export class LocalGateway {
       this.log(`the authorizer timed out after ${this.integrationTimeoutMs} ms: refused with 500`);
       return 500;
     }
-    const result = outcome.value;
-    // An authorizer that returns no policy allows nothing.
-    if (result === null || result === undefined) return 403;
-    const statements = result.policyDocument?.Statement ?? [];
-    const allowed =
-      statements.some((statement) => statement.Effect === 'Allow') &&
-      !statements.some((statement) => statement.Effect === 'Deny');
-    if (!allowed) return 403;
-    const context: Record<string, string | number | boolean> = { principalId: result.principalId };
-    for (const [key, value] of Object.entries(result.context ?? {})) {
-      if (value !== null && value !== undefined) context[key] = value;
-    }
-    return context;
+    return authorizerDecision(outcome.value);
   }
 
   private refuse(socket: Duplex, status: number, sourceIp: string, body?: string): void {
