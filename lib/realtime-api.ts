@@ -246,10 +246,15 @@ export class RealtimeApi extends Construct {
       removalPolicy,
     });
 
-    if (props.eventsOut !== undefined) {
-      this.eventsOutBus = props.eventsOut.bus ?? events.EventBus.fromEventBusName(this, 'EventsOutBus', 'default');
-      this.eventsOutSource = props.eventsOut.source ?? EVENTS_OUT.defaultSource;
-    }
+    const eventsOut =
+      props.eventsOut === undefined
+        ? undefined
+        : {
+            bus: props.eventsOut.bus ?? events.EventBus.fromEventBusName(this, 'EventsOutBus', 'default'),
+            source: props.eventsOut.source ?? EVENTS_OUT.defaultSource,
+          };
+    this.eventsOutBus = eventsOut?.bus;
+    this.eventsOutSource = eventsOut?.source;
     const eventsOutBus = this.eventsOutBus;
 
     const definitions = functionDefinitions({
@@ -259,7 +264,7 @@ export class RealtimeApi extends Construct {
       authorizerEnvironment: authorizerEnvironment(auth),
       limitEnvironment: limitEnvironment(props.limits),
       largeRooms,
-      ...(eventsOutBus === undefined ? {} : { eventsOut: { busName: eventsOutBus.eventBusArn, source: this.eventsOutSource ?? EVENTS_OUT.defaultSource } }),
+      ...(eventsOut === undefined ? {} : { eventsOut: { busName: eventsOut.bus.eventBusArn, source: eventsOut.source } }),
       logLevel: props.logLevel ?? CONTEXT_DEFAULTS.logLevel,
     });
     for (const definition of definitions) {

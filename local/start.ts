@@ -4,7 +4,7 @@
  * local API Gateway on ws://127.0.0.1:3001 running the real handlers, the
  * demo page, and a local EventBridge endpoint printing the events out.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,9 +53,13 @@ function eventsOut(started: LocalStack): string {
   return `PutEvents ${started.eventBus.endpoint}  bus ${bus}, ${printed}`;
 }
 
+/** Where the gateway's certificate is written for clients of wss:// and https://; gone with the run. */
+const certificateFile = join(tmpdir(), `realtime-local-gateway-${process.pid}.pem`);
+
 async function shutdown(signal: string): Promise<void> {
   console.log(`\n${signal}: stopping…`);
   await stack?.stop();
+  rmSync(certificateFile, { force: true });
   console.log('stopped.');
   process.exit(0);
 }
@@ -72,8 +76,6 @@ try {
   });
   const devToken = (userId: string, name: string) =>
     stack?.devTokens === true ? mintDevToken({ userId, name }) : Promise.resolve('<a token from your issuer>');
-  // For clients of wss:// and https://: the gateway's certificate, made for this run.
-  const certificateFile = join(tmpdir(), `realtime-local-gateway-${process.pid}.pem`);
   writeFileSync(certificateFile, stack.gateway.certificate);
   const alice = await devToken('alice', 'Alice');
   const bob = await devToken('bob', 'Bob');

@@ -41,6 +41,15 @@ export class InProcessFunctions implements FunctionInvoker {
   async stop(): Promise<void> {}
 }
 
+/** Builds every defined function, in one esbuild run; by entry (absolute). */
+export function bundleDefinitions(definitions: readonly FunctionDefinition[], projectRoot: string, outdir: string): Promise<ReadonlyMap<string, FunctionBundle>> {
+  return bundleFunctions(
+    definitions.map((definition) => path.resolve(projectRoot, definition.entry)),
+    projectRoot,
+    outdir,
+  );
+}
+
 export interface IsolatedFunctionsOptions {
   /** What CDK deploys, with this run's values (lib/function-definitions.ts). */
   readonly definitions: readonly FunctionDefinition[];
@@ -73,11 +82,7 @@ export class IsolatedFunctions implements FunctionInvoker {
 
   /** The bundle of `source`: from the one build of every defined function, or built alone (a handler given in place of one). */
   private async bundleOf(source: string): Promise<FunctionBundle> {
-    this.built ??= this.options.bundles ?? bundleFunctions(
-      this.options.definitions.map((definition) => path.resolve(this.options.projectRoot, definition.entry)),
-      this.options.projectRoot,
-      path.join(this.bundles, 'defined'),
-    );
+    this.built ??= this.options.bundles ?? bundleDefinitions(this.options.definitions, this.options.projectRoot, path.join(this.bundles, 'defined'));
     const bundle = (await this.built).get(source);
     if (bundle !== undefined) return bundle;
     const alone = await bundleFunctions([source], this.options.projectRoot, path.join(this.bundles, `alone-${this.builds++}`));

@@ -4,14 +4,13 @@
  * deployment's, plus only what a local run needs beside them: the standard
  * SDK endpoint variables that point plain SDK clients at the local services.
  */
-import * as path from 'node:path';
 import { functionDefinitions } from '../../lib/function-definitions.js';
 import type { RouteDefinition } from '../../lib/routes.js';
 import { LARGE_ROOM_DEFAULTS } from '../../lib/fan-out-worker.js';
 import type { LogLevel } from '../../lib/stack-config.js';
 import type { GatewayEndpoints } from '../gateway/gateway.js';
-import { bundleFunctions, type FunctionBundle } from './function-bundle.js';
-import { IsolatedFunctions, type FunctionInvoker } from './function-invoker.js';
+import type { FunctionBundle } from './function-bundle.js';
+import { bundleDefinitions, IsolatedFunctions, type FunctionInvoker } from './function-invoker.js';
 
 export interface LocalDeployment {
   readonly projectRoot: string;
@@ -80,6 +79,5 @@ export function isolatedFunctions(deployment: LocalDeployment): (gateway: Gatewa
  */
 export function bundleDefinedFunctions(projectRoot: string, outdir: string, routeTable?: readonly RouteDefinition[]): Promise<ReadonlyMap<string, FunctionBundle>> {
   const placeholders = { tableName: '', callbackUrl: '', fanOutQueueUrl: '', authorizerEnvironment: {}, limitEnvironment: {}, largeRooms: LARGE_ROOM_DEFAULTS, logLevel: 'INFO' } as const;
-  const entries = functionDefinitions(placeholders, routeTable).map((definition) => path.resolve(projectRoot, definition.entry));
-  return bundleFunctions(entries, projectRoot, outdir);
+  return bundleDefinitions(functionDefinitions(placeholders, routeTable), projectRoot, outdir);
 }

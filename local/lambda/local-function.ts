@@ -40,7 +40,7 @@ export interface LocalFunctionOptions {
  * answered its sends in 8 s at the median with 4, in 27 s with 16 (and in
  * 22 ms with every handler in one process, which is how the soak runs).
  */
-export const DEFAULT_MAX_INSTANCES = 4;
+const DEFAULT_MAX_INSTANCES = 4;
 
 /** A failed invocation, as Lambda reports it: the error's type and message. */
 export class FunctionError extends Error {

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -109,7 +109,7 @@ beforeAll(async () => {
   const packed = await run(npm, ['pack', '--pack-destination', work, '--silent'], { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 });
   tarball = path.join(work, packed.stdout.trim().split('\n').at(-1) ?? '');
   appDir = path.join(work, 'chat-app');
-  await run('mkdir', ['-p', appDir]);
+  mkdirSync(appDir, { recursive: true });
   writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'chat-app', private: true, type: 'module' }));
   // The versions this repository tests with, so npm finds them in its cache: the install needs no network then.
   const tools = ['aws-cdk-lib', 'constructs', 'cdk-nag', 'typescript', '@types/node'].map((name) => `${name}@${version(name)}`);
