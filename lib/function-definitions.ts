@@ -56,6 +56,8 @@ export interface DeploymentValues {
   readonly largeRooms: Required<LargeRoomSettings>;
   readonly eventsOut?: { readonly busName: string; readonly source: string };
   readonly logLevel: LogLevel;
+  /** X-Ray: the functions' tracer captures their AWS calls only when this is on (lambdas/core/tracing.ts). */
+  readonly tracing: boolean;
 }
 
 /** API Gateway gives up on an integration after 29 s, so a route function given longer only burns money. */
@@ -72,7 +74,7 @@ export function functionDefinitions(values: DeploymentValues, routeTable: readon
     POWERTOOLS_METRICS_NAMESPACE: 'Realtime',
   };
   // lambdas/core/config.ts reads these; MANAGEMENT_ENDPOINT only goes with the grant to use it.
-  const table = { ...common, TABLE_NAME: values.tableName, ...values.limitEnvironment };
+  const table = { ...common, POWERTOOLS_TRACE_ENABLED: String(values.tracing), TABLE_NAME: values.tableName, ...values.limitEnvironment };
   const messaging = {
     ...table,
     MANAGEMENT_ENDPOINT: values.callbackUrl,

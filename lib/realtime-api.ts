@@ -257,6 +257,7 @@ export class RealtimeApi extends Construct {
     this.eventsOutSource = eventsOut?.source;
     const eventsOutBus = this.eventsOutBus;
 
+    const tracing = props.tracing ?? CONTEXT_DEFAULTS.tracing;
     const definitions = functionDefinitions({
       tableName: this.table.tableName,
       callbackUrl: this.callbackUrl,
@@ -266,6 +267,7 @@ export class RealtimeApi extends Construct {
       largeRooms,
       ...(eventsOut === undefined ? {} : { eventsOut: { busName: eventsOut.bus.eventBusArn, source: eventsOut.source } }),
       logLevel: props.logLevel ?? CONTEXT_DEFAULTS.logLevel,
+      tracing,
     });
     for (const definition of definitions) {
       const fn = new RealtimeFunction(this, definition.id, {
@@ -275,7 +277,7 @@ export class RealtimeApi extends Construct {
         timeout: Duration.seconds(definition.timeoutSeconds),
         memorySize: definition.memoryMb,
         environment: definition.environment,
-        tracing: props.tracing ?? CONTEXT_DEFAULTS.tracing,
+        tracing,
         logRemovalPolicy: removalPolicy,
         ...(definition.access === 'authorizer' && auth.kind === 'secrets-manager' ? { paramsAndSecrets: secretsExtension() } : {}),
       });

@@ -1,6 +1,9 @@
 /**
  * The AWS clients, built once per container (module scope) and reused by every
- * invocation. Local runs differ only by endpoint configuration.
+ * invocation. Local runs differ only by endpoint configuration. Each is
+ * captured for X-Ray (tracing.ts), so a traced deployment shows every
+ * DynamoDB, Management API, SQS and EventBridge call (posts through the
+ * ConnectionPoster are traced where they are made, posting.ts).
  */
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,6 +14,7 @@ import { StandardRetryStrategy } from '@smithy/core/retry';
 import type { HandlerExecutionContext, InitializeHandler } from '@smithy/types';
 import { config } from './config.js';
 import { ConnectionPoster } from './connection-poster.js';
+import { traceClient } from './tracing.js';
 
 const region = process.env.AWS_REGION ?? 'us-east-1';
 
@@ -36,11 +40,13 @@ function boundedRequests(requestTimeout: number) {
  * frame waiting on one that never answers should get INTERNAL in seconds,
  * not hang until API Gateway's 29 s.
  */
-export const dynamoClient = new DynamoDBClient({
-  region,
-  requestHandler: boundedRequests(config.dynamoDbTimeoutMs),
-  ...(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint, credentials: localCredentials }),
-});
+export const dynamoClient = traceClient(
+  new DynamoDBClient({
+    region,
+    requestHandler: boundedRequests(config.dynamoDbTimeoutMs),
+    ...(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint, credentials: localCredentials }),
+  }),
+);
 dynamoClient.middlewareStack.add(nameTheFailedCall, { step: 'initialize', name: 'nameTheFailedCall' });
 
 /**
@@ -76,13 +82,15 @@ export function managementClient(): ApiGatewayManagementApiClient {
     if (config.managementEndpoint === undefined) {
       throw new Error('MANAGEMENT_ENDPOINT is not set: this function cannot post to connections');
     }
-    managementApi = new ApiGatewayManagementApiClient({
-      region,
-      endpoint: config.managementEndpoint,
-      retryStrategy: postRetryStrategy,
-      requestHandler: boundedRequests(config.postTimeoutMs),
-      ...(config.managementEndpoint.startsWith('http://') ? { credentials: localCredentials } : {}),
-    });
+    managementApi = traceClient(
+      new ApiGatewayManagementApiClient({
+        region,
+        endpoint: config.managementEndpoint,
+        retryStrategy: postRetryStrategy,
+        requestHandler: boundedRequests(config.postTimeoutMs),
+        ...(config.managementEndpoint.startsWith('http://') ? { credentials: localCredentials } : {}),
+      }),
+    );
   }
   return managementApi;
 }
@@ -113,10 +121,12 @@ let queue: SQSClient | undefined;
  * variable) points it at the local queue, which takes any credentials.
  */
 export function queueClient(): SQSClient {
-  queue ??= new SQSClient({
-    region,
-    ...(process.env.AWS_ENDPOINT_URL_SQS === undefined ? {} : { credentials: localCredentials }),
-  });
+  queue ??= traceClient(
+    new SQSClient({
+      region,
+      ...(process.env.AWS_ENDPOINT_URL_SQS === undefined ? {} : { credentials: localCredentials }),
+    }),
+  );
   return queue;
 }
 
@@ -131,10 +141,12 @@ let eventBridge: EventBridgeClient | undefined;
  * at the local bus, which takes any credentials.
  */
 export function eventBridgeClient(): EventBridgeClient {
-  eventBridge ??= new EventBridgeClient({
-    region,
-    requestHandler: boundedRequests(config.eventBusTimeoutMs),
-    ...(process.env.AWS_ENDPOINT_URL_EVENTBRIDGE === undefined ? {} : { credentials: localCredentials }),
-  });
+  eventBridge ??= traceClient(
+    new EventBridgeClient({
+      region,
+      requestHandler: boundedRequests(config.eventBusTimeoutMs),
+      ...(process.env.AWS_ENDPOINT_URL_EVENTBRIDGE === undefined ? {} : { credentials: localCredentials }),
+    }),
+  );
   return eventBridge;
 }

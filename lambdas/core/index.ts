@@ -11,7 +11,7 @@ export { admitFrame } from './actions/admission.js';
 export type { ConnectionRecord } from './store/connections.js';
 export { ConnectionClosed, ConnectionRefused, ProtocolError } from './errors.js';
 export { fromAuthorizerContext, toAuthorizerContext, type AuthorizerContext, type Identity } from './identity.js';
-export { count, flushMetrics, logger } from './observability.js';
+export { count, logger } from './observability.js';
 export * from './protocol.js';
 export { parsePublishRequest, publish, type PublishResult } from './actions/publish.js';
 export { stats } from './actions/stats.js';

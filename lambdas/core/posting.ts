@@ -10,6 +10,7 @@ import { connectionPoster } from './clients.js';
 import { config } from './config.js';
 import { count, logger } from './observability.js';
 import type { ServerFrame } from './protocol.js';
+import { traced } from './tracing.js';
 
 /** A connection to post to; `room` is where it was found, so a purge can remove that membership. */
 export interface Recipient {
@@ -69,16 +70,18 @@ export async function postToEach(
   const result: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
   const gone: Recipient[] = [];
   const failed: Recipient[] = [];
-  await pMap(
-    recipients,
-    async (recipient) => {
-      await options.pace?.();
-      const outcome = await post(recipient.connectionId, data);
-      result[outcome] += 1;
-      if (outcome === 'gone') gone.push(recipient);
-      if (outcome === 'failed') failed.push(recipient);
-    },
-    { concurrency: config.fanOutConcurrency },
+  await traced(`PostToConnection ×${recipients.length}`, () =>
+    pMap(
+      recipients,
+      async (recipient) => {
+        await options.pace?.();
+        const outcome = await post(recipient.connectionId, data);
+        result[outcome] += 1;
+        if (outcome === 'gone') gone.push(recipient);
+        if (outcome === 'failed') failed.push(recipient);
+      },
+      { concurrency: config.fanOutConcurrency },
+    ),
   );
   count('FanOutRecipients', recipients.length);
   count('PostsDelivered', result.delivered);

@@ -1,11 +1,9 @@
-import type { Context } from 'aws-lambda';
 import {
   admitFrame,
   clientFrameSchemas,
   ConnectionClosed,
   describeIssues,
   count,
-  flushMetrics,
   logger,
   ProtocolError,
   requestRefOf,
@@ -17,6 +15,7 @@ import {
   type ServerFrame,
 } from '../core/index.js';
 import type { RouteResult, WebSocketEvent, WebSocketHandler } from './event.js';
+import { instrumented } from './instrumented.js';
 import { jsonBodyOf } from './json-body.js';
 
 /**
@@ -31,22 +30,26 @@ export function messageRoute<A extends ClientAction>(
   action: A,
   run: (connection: ConnectionRecord, frame: ClientFrame<A>) => ServerFrame | void | Promise<ServerFrame | void>,
 ): WebSocketHandler {
-  return (event, context) =>
-    withRequestLogging(event, context, async () => {
-      const { connectionId, requestId } = event.requestContext;
-      // Read before admission, so that even a refusal names the request it answers.
-      const body = jsonBodyOf(event);
-      try {
-        const connection = await admitFrame({ connectionId, requestId }, action);
-        if (!body.ok) throw notJson();
-        const parsed = clientFrameSchemas[action].safeParse(body.value);
-        if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeIssues(parsed.error));
-        const reply = await run(connection, parsed.data as ClientFrame<A>);
-        return reply === undefined ? { statusCode: 200 } : frameResult(reply);
-      } catch (error) {
-        return errorResult(error, requestId, action, body.ok ? requestRefOf(body.value) : {});
-      }
-    });
+  return webSocketRoute(async (event) => {
+    const { connectionId, requestId } = event.requestContext;
+    // Read before admission, so that even a refusal names the request it answers.
+    const body = jsonBodyOf(event);
+    try {
+      const connection = await admitFrame({ connectionId, requestId }, action);
+      if (!body.ok) throw notJson();
+      const parsed = clientFrameSchemas[action].safeParse(body.value);
+      if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeIssues(parsed.error));
+      const reply = await run(connection, parsed.data as ClientFrame<A>);
+      return reply === undefined ? { statusCode: 200 } : frameResult(reply);
+    } catch (error) {
+      return errorResult(error, requestId, action, body.ok ? requestRefOf(body.value) : {});
+    }
+  });
+}
+
+/** A WebSocket route's handler, its connection, request and route on every log line. */
+export function webSocketRoute(handle: (event: WebSocketEvent) => Promise<RouteResult>): WebSocketHandler {
+  return instrumented(handle, ({ requestContext: { connectionId, requestId, routeKey } }) => ({ connectionId, requestId, routeKey }));
 }
 
 /** The route's answer to a failure: an `error` frame, or nothing when the connection was just closed. */
@@ -90,21 +93,4 @@ export function errorFrame(error: unknown, requestId: string, action?: string, r
     ...(known && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     ...(known && error.reconnect ? { reconnect: true as const } : {}),
   };
-}
-
-/** Runs one request with its ids on every log line, and clears them afterwards. */
-export async function withRequestLogging(
-  event: WebSocketEvent,
-  context: Context | undefined,
-  run: () => Promise<RouteResult>,
-): Promise<RouteResult> {
-  if (context !== undefined) logger.addContext(context);
-  const { connectionId, requestId, routeKey } = event.requestContext;
-  logger.appendKeys({ connectionId, requestId, routeKey });
-  try {
-    return await run();
-  } finally {
-    flushMetrics();
-    logger.resetKeys();
-  }
 }

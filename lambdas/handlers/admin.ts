@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { flushMetrics, logger, parsePublishRequest, ProtocolError, publish, stats, type ErrorCode } from '../core/index.js';
+import { logger, parsePublishRequest, ProtocolError, publish, stats, type ErrorCode } from '../core/index.js';
+import { instrumented } from './instrumented.js';
 import { jsonBodyOf } from './json-body.js';
 
 /**
@@ -11,6 +12,11 @@ import { jsonBodyOf } from './json-body.js';
 
 type Result = APIGatewayProxyStructuredResultV2;
 
+/**
+ * The route table. Routed here, not by middy's http-router: that one matches
+ * `/stats/` as `/stats`, keeps a named stage's `/<stage>` prefix in the path,
+ * and answers a wrong method with 404 instead of 405 and its `Allow` header.
+ */
 const routes: Readonly<Record<string, Readonly<Record<string, (event: APIGatewayProxyEventV2) => Promise<Result>>>>> = {
   '/publish': { POST: publishRoute },
   '/stats': { GET: statsRoute },
@@ -25,14 +31,16 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   INTERNAL: 500,
 };
 
-export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<Result> {
+export const handler = instrumented(answer, (event: APIGatewayProxyEventV2) => ({
   // Read defensively: even an event of the wrong shape gets an answer, not a throw.
-  const requestId = event?.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
+  requestId: event?.requestContext?.requestId,
+  route: `${event?.requestContext?.http?.method} ${event?.rawPath}`,
+}));
+
+async function answer(event: APIGatewayProxyEventV2, context?: Context): Promise<Result> {
   try {
-    if (context !== undefined) logger.addContext(context);
     const method = event.requestContext.http.method.toUpperCase();
     const path = routePath(event);
-    logger.appendKeys({ requestId, route: `${method} ${path}` });
     const methods = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (methods === undefined) return json(404, { error: 'NOT_FOUND' });
     const route = Object.hasOwn(methods, method) ? methods[method] : undefined;
@@ -45,10 +53,7 @@ export async function handler(event: APIGatewayProxyEventV2, context?: Context):
       return json(STATUS[error.code] ?? 400, { error: error.code, message: error.message });
     }
     logger.error('admin request failed', { error: error as Error });
-    return json(500, { error: 'INTERNAL', requestId });
-  } finally {
-    flushMetrics();
-    logger.resetKeys();
+    return json(500, { error: 'INTERNAL', requestId: event?.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown' });
   }
 }
 

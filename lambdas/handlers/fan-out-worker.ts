@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { deliverBatch, workerPacer } from '../core/actions/deliver-batch.js';
 import { parseFanOutBatch } from '../core/fan-out-queue.js';
-import { flushMetrics, logger } from '../core/observability.js';
+import { instrumented } from './instrumented.js';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -13,12 +13,7 @@ const processor = new BatchProcessor(EventType.SQS);
  * that record again and, after the queue's maxReceiveCount, moves it to the
  * dead-letter queue; the other records of the invocation are done.
  */
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  logger.addContext(context);
+export const handler = instrumented(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const pacer = workerPacer();
-  try {
-    return await processPartialResponse(event, (record: SQSRecord) => deliverBatch(parseFanOutBatch(record.body), pacer), processor, { context });
-  } finally {
-    flushMetrics();
-  }
-}
+  return processPartialResponse(event, (record: SQSRecord) => deliverBatch(parseFanOutBatch(record.body), pacer), processor, { context });
+});

@@ -1,7 +1,6 @@
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import {
-  flushMetrics,
   logger,
   parsePublishRequest,
   ProtocolError,
@@ -12,6 +11,7 @@ import {
 } from '../core/index.js';
 // Not through the core index: only this function carries Powertools idempotency and its JMESPath engine.
 import { eventIdempotency, idempotencyStore } from '../core/store/idempotency.js';
+import { instrumented } from './instrumented.js';
 
 /**
  * Server-side publish from EventBridge (lib/publish-event-rule.ts): the
@@ -31,32 +31,26 @@ export type PublishEventOutcome =
   | { readonly status: 'published'; readonly result: PublishResult }
   | { readonly status: 'dropped'; readonly code: ErrorCode; readonly reason: string };
 
-async function processEvent(event: PublishEvent, context?: Context): Promise<PublishEventOutcome> {
-  if (context !== undefined) logger.addContext(context);
-  // Read defensively: a hand-made test event may lack any of these.
-  logger.appendKeys({ eventId: event?.id, source: event?.source, detailType: event?.['detail-type'] });
-  try {
-    const request = parseDetail(event?.detail);
-    if ('status' in request) {
-      // The reason names the bad field; the detail itself may be large or private.
-      logger.warn('publish event dropped', { code: request.code, reason: request.reason });
-      return request;
-    }
-    return { status: 'published', result: await publish(request) };
-  } finally {
-    flushMetrics();
-    logger.resetKeys();
+/** `_context` is for makeIdempotent, which reads the time left from it to bound an in-progress record. */
+async function processEvent(event: PublishEvent, _context?: Context): Promise<PublishEventOutcome> {
+  const request = parseDetail(event?.detail);
+  if ('status' in request) {
+    // The reason names the bad field; the detail itself may be large or private.
+    logger.warn('publish event dropped', { code: request.code, reason: request.reason });
+    return request;
   }
+  return { status: 'published', result: await publish(request) };
 }
 
 /**
  * EventBridge delivers at least once: an event it delivers again (same `id`)
  * gets the first delivery's outcome instead of a second message.
  */
-export const handler = makeIdempotent(processEvent, {
-  persistenceStore: idempotencyStore('publish-event'),
-  config: eventIdempotency,
-});
+export const handler = instrumented(
+  makeIdempotent(processEvent, { persistenceStore: idempotencyStore('publish-event'), config: eventIdempotency }),
+  // Read defensively: a hand-made test event may lack any of these.
+  (event: PublishEvent) => ({ eventId: event?.id, source: event?.source, detailType: event?.['detail-type'] }),
+);
 
 /** The publish request in the detail, or why the event is dropped. */
 function parseDetail(detail: unknown): PublishRequest | Extract<PublishEventOutcome, { status: 'dropped' }> {

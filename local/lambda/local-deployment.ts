@@ -52,6 +52,8 @@ export function isolatedFunctions(deployment: LocalDeployment): (gateway: Gatewa
           largeRooms: LARGE_ROOM_DEFAULTS,
           ...(deployment.eventsOut === undefined ? {} : { eventsOut: { busName: deployment.eventsOut.busName, source: deployment.eventsOut.source } }),
           logLevel: deployment.logLevel,
+          // No X-Ray daemon here to take the segments.
+          tracing: false,
         },
         gateway.routes,
       ),
@@ -78,6 +80,6 @@ export function isolatedFunctions(deployment: LocalDeployment): (gateway: Gatewa
  * local stack runs it while DynamoDB Local starts.
  */
 export function bundleDefinedFunctions(projectRoot: string, outdir: string, routeTable?: readonly RouteDefinition[]): Promise<ReadonlyMap<string, FunctionBundle>> {
-  const placeholders = { tableName: '', callbackUrl: '', fanOutQueueUrl: '', authorizerEnvironment: {}, limitEnvironment: {}, largeRooms: LARGE_ROOM_DEFAULTS, logLevel: 'INFO' } as const;
+  const placeholders = { tableName: '', callbackUrl: '', fanOutQueueUrl: '', authorizerEnvironment: {}, limitEnvironment: {}, largeRooms: LARGE_ROOM_DEFAULTS, logLevel: 'INFO', tracing: false } as const;
   return bundleDefinitions(functionDefinitions(placeholders, routeTable), projectRoot, outdir);
 }

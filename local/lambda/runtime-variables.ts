@@ -33,5 +33,7 @@ export function lambdaRuntimeVariables(options: RuntimeVariablesOptions): Record
     LAMBDA_TASK_ROOT: options.taskRoot,
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
+    // Every function is built to index.mjs exporting `handler`, as NodejsFunction deploys it.
+    _HANDLER: 'index.handler',
   };
 }

@@ -192,11 +192,19 @@ describe('other settings', () => {
     expect(() => settings({ jwtSecretArn: SECRET_ARN, alarmEmail: 'not-an-address' })).toThrow(/"alarmEmail" must be an email address/);
   });
 
-  it('turn on X-Ray for every function with tracing', () => {
+  it('turn on X-Ray for every function with tracing, and their tracer (the authorizer has none)', () => {
     const result = synth({ jwtSecretArn: SECRET_ARN, tracing: 'true' });
     const functions = resourcesOfType(result.template, 'AWS::Lambda::Function');
     expect(Object.fromEntries(functions.map(([id, fn]) => [id, props(fn).TracingConfig]))).toEqual(
       Object.fromEntries(functions.map(([id]) => [id, { Mode: 'Active' }])),
+    );
+    const tracerOn = (template: typeof result.template) =>
+      Object.fromEntries(functions.map(([id]) => [id, environmentOf(template, id).POWERTOOLS_TRACE_ENABLED]));
+    const authorizer = functions.map(([id]) => id).find((id) => id.startsWith('AuthorizerFunction'));
+    expect(tracerOn(result.template)).toEqual(Object.fromEntries(functions.map(([id]) => [id, id === authorizer ? undefined : 'true'])));
+    // Off by default: Lambda still sets its trace variables, and the tracer must not act on them.
+    expect(tracerOn(synth({ jwtSecretArn: SECRET_ARN }).template)).toEqual(
+      Object.fromEntries(functions.map(([id]) => [id, id === authorizer ? undefined : 'false'])),
     );
     expect(nagViolations(result.app)).toEqual([]);
   });

@@ -304,14 +304,16 @@ describe('functions', () => {
     );
   });
 
-  it('stay within their bundle budgets: 450 KiB for each function, 150 KiB for the authorizer', () => {
+  it('stay within their bundle budgets: 575 KiB for each function, 150 KiB for the authorizer', () => {
     // Bundle size is cold-start time; bench/cold-start.ts measures both. A dependency that breaks a budget is a decision, not a drift.
     // 400 → 450 KiB: events out's EventBridge client (about 22 KiB in every function that can post, hence purge and announce
     // departures), measured at +1 to +2 ms of init over 30 interleaved cold imports.
+    // 450 → 575 KiB: Powertools Tracer and the X-Ray SDK (about 125 KiB in every function but the authorizer), which
+    // lambdas/core/tracing.ts evaluates only when tracing is on, so that an untraced cold start does not pay for it.
     const authorizer = functionBuiltFrom(connectAuthorizer.entry);
     const size = (id: string) => {
       const kib = Buffer.byteLength(synth.bundleOf(id).code) / 1024;
-      return { kib: Math.round(kib), withinBudget: kib < (id === authorizer ? 150 : 450) };
+      return { kib: Math.round(kib), withinBudget: kib < (id === authorizer ? 150 : 575) };
     };
     expect(perFunction(size)).toEqual(perFunction(() => ({ kib: expect.any(Number), withinBudget: true })));
   });

@@ -95,6 +95,7 @@ describe('a route written from AWS documentation alone', () => {
         limitEnvironment: {},
         largeRooms: LARGE_ROOM_DEFAULTS,
         logLevel: 'SILENT',
+        tracing: false,
       },
       [...routes, echoRoute('echo.mjs')],
     ).find((candidate) => candidate.name === 'echo');
