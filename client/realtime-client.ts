@@ -16,21 +16,15 @@ import { ABANDONED, Connection, ConnectionLost, HandshakeFailed, RequestTimedOut
 import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
 import { checkClientMsgId, checkData, checkRoom, checkUserId, newClientMsgId } from './input-checks.js';
+import { JoinedRooms } from './joined-rooms.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { OnlineWake } from './online-wake.js';
 import { resolveOptions, type RealtimeClientOptions, type ResolvedOptions } from './options.js';
 import { RecentSet } from './recent-set.js';
 import { requestKey, type OutgoingFrame } from './reply-keys.js';
 import { RoomSequencer } from './room-sequencer.js';
+import { Sleeps } from './sleeps.js';
 import { defaultWebSocket, type WebSocketConstructor } from './websocket.js';
-
-interface Room {
-  readonly sequencer: RoomSequencer;
-  /** Connections the room was joined on (a renewal briefly has two). */
-  readonly joinedOn: WeakSet<Connection>;
-  lastJoined: JoinedFrame | undefined;
-  /** When `typing` was last sent for this room (epoch ms). */
-  typingSentAt: number;
-}
 
 /** A connection that lasted this long resets the backoff; a shorter one lets it keep growing. */
 const STABLE_MS = 5_000;
@@ -45,7 +39,7 @@ export class RealtimeClient {
   private readonly options: ResolvedOptions;
   private readonly events = new Emitter<RealtimeEvents>();
   private readonly queues = new KeyedQueue();
-  private readonly rooms = new Map<string, Room>();
+  private readonly rooms: JoinedRooms;
   private readonly directIds = new RecentSet<string>(2_000);
   private currentState: ConnectionState = 'closed';
   /** The connection in use: joined to every room, carrying every request. */
@@ -61,8 +55,8 @@ export class RealtimeClient {
   /** Bumped by close(): work begun before it sees the change and stops. */
   private session = 0;
   private readonly readyWaiters = new Set<{ resolve(connection: Connection): void; reject(error: Error): void }>();
-  private readonly sleepers = new Set<{ timer: ReturnType<typeof setTimeout>; resolve(): void }>();
-  private wakeFromBackoff: (() => void) | undefined;
+  private readonly sleeps = new Sleeps();
+  private readonly onlineWake = new OnlineWake();
   /** Connection attempts that failed in a row (for `reconnect.maxAttempts`). */
   private failedAttempts = 0;
   /** Backoff waits since the last connection that stayed up: each doubles the ceiling of the next. */
@@ -79,6 +73,12 @@ export class RealtimeClient {
   constructor(options: RealtimeClientOptions) {
     this.options = resolveOptions(options);
     this.webSocketClass = options.WebSocket as WebSocketConstructor | undefined;
+    this.rooms = new JoinedRooms({
+      sequencer: (room, afterSeq) => this.newSequencer(room, afterSeq),
+      events: this.events,
+      sleep: (ms) => this.sleeps.sleep(ms),
+      options: this.options,
+    });
   }
 
   get state(): ConnectionState {
@@ -97,7 +97,7 @@ export class RealtimeClient {
   connect(): Promise<void> {
     if (this.currentState === 'closed') {
       this.setState('connecting');
-      this.listenForNetwork();
+      this.onlineWake.listen();
       void this.connectLoop(this.session, undefined);
     }
     return this.ready(this.session).then(() => undefined);
@@ -121,24 +121,20 @@ export class RealtimeClient {
     const invalid = this.checkOpen('joinRoom') ?? checkRoom(room, 'joinRoom');
     if (invalid !== undefined) return Promise.reject(invalid);
     const session = this.session;
-    if (!this.rooms.has(room)) this.rooms.set(room, this.newRoom(room, options.afterSeq));
+    this.rooms.ensure(room, options.afterSeq);
     return this.queues.run(`room:${room}`, async () => {
       if (session !== this.session) throw closedError('joinRoom');
       // Left (or refused) since this join was asked for: it starts the room afresh.
-      let state = this.rooms.get(room);
-      if (state === undefined) {
-        state = this.newRoom(room, options.afterSeq);
-        this.rooms.set(room, state);
-      }
+      const state = this.rooms.ensure(room, options.afterSeq);
       if (this.current !== undefined && state.joinedOn.has(this.current) && state.lastJoined !== undefined) {
         return state.lastJoined;
       }
       try {
         const { reply, connection } = await this.perform({ action: 'joinRoom', room }, session);
-        this.roomJoined(room, reply as JoinedFrame, connection, false);
+        this.rooms.joined(room, reply as JoinedFrame, connection, false);
         return reply as JoinedFrame;
       } catch (error) {
-        if (this.rooms.get(room) === state) this.forgetRoom(room);
+        if (this.rooms.get(room) === state) this.rooms.forget(room);
         throw error;
       }
     });
@@ -153,7 +149,7 @@ export class RealtimeClient {
     return this.queues.run(`room:${room}`, async () => {
       const state = this.rooms.get(room);
       if (state === undefined) return;
-      this.forgetRoom(room);
+      this.rooms.forget(room);
       // A connection being set up (or handed over) may have joined it already.
       for (const other of [...this.opening, ...this.retiring]) {
         if (state.joinedOn.has(other)) other.send({ action: 'leaveRoom', room });
@@ -328,11 +324,7 @@ export class RealtimeClient {
    * then, and is closed once its last requests are answered.
    */
   private async adopt(connection: Connection, session: number, continuous: boolean): Promise<void> {
-    const done = new Set<string>();
-    for (let pending = [...this.rooms.keys()]; pending.length > 0; pending = [...this.rooms.keys()].filter((room) => !done.has(room))) {
-      await Promise.all(pending.map((room) => this.rejoin(connection, room, continuous, session).then(() => done.add(room))));
-      if (session !== this.session || !connection.isOpen) throw new ConnectionLost('the connection ended while rooms were joined again');
-    }
+    await this.rooms.joinAllOn(connection, continuous, () => session !== this.session);
     const previous = this.current;
     this.current = connection;
     this.opening.delete(connection);
@@ -348,44 +340,8 @@ export class RealtimeClient {
     if (continuous) {
       // Room frames on the new connection were not taken while it joined, nor on the old one
       // after the switch: one history read per room finds any that fell between.
-      for (const room of this.rooms.values()) room.sequencer.resync();
+      this.rooms.resyncAll();
     }
-  }
-
-  private async rejoin(connection: Connection, room: string, continuous: boolean, session: number): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      // A timeout or a lost connection propagates: this connection is no good.
-      const reply = await connection.request(`joinRoom:${room}`, { action: 'joinRoom', room }, this.options.requestTimeoutMs);
-      if (session !== this.session) throw new ConnectionLost('the client was closed');
-      if (reply.type === 'joined') return this.roomJoined(room, reply, connection, continuous);
-      if (reply.type !== 'error') continue;
-      if (reply.code === 'RATE_LIMITED') {
-        await this.sleep(reply.retryAfterMs ?? 1_000);
-        continue;
-      }
-      if (reply.code === 'INTERNAL') {
-        if (attempt < this.options.maxRequestAttempts) continue;
-        throw RealtimeError.fromFrame(reply);
-      }
-      // Refused for good (say, the new token no longer allows a private room): the room is dropped.
-      if (this.rooms.has(room)) this.forgetRoom(room);
-      this.events.emit('error', RealtimeError.fromFrame(reply));
-      return;
-    }
-  }
-
-  private roomJoined(room: string, frame: JoinedFrame, connection: Connection, continuous: boolean): void {
-    const state = this.rooms.get(room);
-    if (state === undefined) {
-      // Left while the join was under way.
-      connection.send({ action: 'leaveRoom', room });
-      return;
-    }
-    state.joinedOn.add(connection);
-    state.lastJoined = frame;
-    state.sequencer.joined(frame.lastSeq, continuous);
-    // A renewal changes nothing the application sees.
-    if (!continuous) this.events.emit('joined', frame);
   }
 
   private connectionEnded(connection: Connection, reason: string): void {
@@ -508,7 +464,7 @@ export class RealtimeClient {
         }
         failures += 1;
         if (reply.code === 'INTERNAL' && failures < this.options.maxRequestAttempts) {
-          await this.sleep(backoffDelay(failures - 1, this.options.reconnect));
+          await this.sleeps.sleep(backoffDelay(failures - 1, this.options.reconnect));
           continue;
         }
         throw RealtimeError.fromFrame(reply);
@@ -537,7 +493,7 @@ export class RealtimeClient {
 
   private async whileRateLimited(session: number): Promise<void> {
     while (Date.now() < this.pausedUntil) {
-      await this.sleep(this.pausedUntil - Date.now());
+      await this.sleeps.sleep(this.pausedUntil - Date.now());
       if (session !== this.session) throw closedError();
     }
   }
@@ -589,8 +545,8 @@ export class RealtimeClient {
 
   // ── rooms, state, timers ─────────────────────────────────────────────────
 
-  private newRoom(room: string, afterSeq: number | undefined): Room {
-    const sequencer = new RoomSequencer(
+  private newSequencer(room: string, afterSeq: number | undefined): RoomSequencer {
+    return new RoomSequencer(
       {
         deliver: (message) => this.events.emit('message', message),
         fetchHistory: (after) => this.history(room, after),
@@ -600,12 +556,6 @@ export class RealtimeClient {
       },
       afterSeq,
     );
-    return { sequencer, joinedOn: new WeakSet(), lastJoined: undefined, typingSentAt: 0 };
-  }
-
-  private forgetRoom(room: string): void {
-    this.rooms.get(room)?.sequencer.stop();
-    this.rooms.delete(room);
   }
 
   private setState(state: ConnectionState, details: Omit<StateChange, 'state' | 'previous'> = {}): void {
@@ -621,13 +571,9 @@ export class RealtimeClient {
     const connection = this.current;
     this.current = undefined;
     this.stopTimers();
-    this.stopListeningForNetwork();
-    for (const sleeper of this.sleepers) {
-      clearTimeout(sleeper.timer);
-      sleeper.resolve();
-    }
-    this.sleepers.clear();
-    for (const room of [...this.rooms.keys()]) this.forgetRoom(room);
+    this.onlineWake.stopListening();
+    this.sleeps.endAll();
+    this.rooms.forgetAll();
     this.failedAttempts = this.backoffStep = this.renewalFailures = this.pausedUntil = 0;
     const failure = error ?? closedError();
     for (const waiter of this.readyWaiters) waiter.reject(failure);
@@ -640,39 +586,10 @@ export class RealtimeClient {
     if (error !== undefined) this.events.emit('error', error);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const sleeper = {
-        timer: setTimeout(() => {
-          this.sleepers.delete(sleeper);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.sleepers.add(sleeper);
-    });
-  }
-
   /** A backoff wait, ended early when a browser comes back online. */
-  private async backoff(ms: number): Promise<void> {
-    await Promise.race([this.sleep(ms), new Promise<void>((resolve) => (this.wakeFromBackoff = resolve))]);
-    this.wakeFromBackoff = undefined;
+  private backoff(ms: number): Promise<void> {
+    return this.onlineWake.cutShort(this.sleeps.sleep(ms));
   }
-
-  private readonly onOnline = (): void => this.wakeFromBackoff?.();
-
-  private listenForNetwork(): void {
-    (globalThis as Partial<EventTargetLike>).addEventListener?.('online', this.onOnline);
-  }
-
-  private stopListeningForNetwork(): void {
-    (globalThis as Partial<EventTargetLike>).removeEventListener?.('online', this.onOnline);
-  }
-}
-
-interface EventTargetLike {
-  addEventListener(type: string, listener: () => void): void;
-  removeEventListener(type: string, listener: () => void): void;
 }
 
 function closedError(action?: string): RealtimeError {

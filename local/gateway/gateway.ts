@@ -5,37 +5,28 @@
  * identity source and API Gateway's limits and timeouts, and serves the
  * Management API and the admin API on the same port.
  */
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createSecureServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { APIGatewayAuthorizerResult, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { WebSocketServer, type RawData } from 'ws';
 import { API_GATEWAY_QUOTAS } from '../../lambdas/core/api-gateway-quotas.js';
-import { MAX_FRAME_BYTES, MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
+import { MAX_MESSAGE_BYTES } from '../../lambdas/core/protocol.js';
 import type { RouteResult } from '../../lambdas/handlers/event.js';
 import { adminApi, connectAuthorizer, routes, type RouteDefinition } from '../../lib/routes.js';
 import { InProcessFunctions, type FunctionInvoker } from '../lambda/function-invoker.js';
 import { defaultRoute, findRoute, selectRoute } from '../routing.js';
 import { gatewayErrorFrame, type GatewayErrorMessage } from './error-frame.js';
-import {
-  authorizerEvent,
-  clientCloseStatus,
-  connectEvent,
-  disconnectEvent,
-  handshakeOf,
-  messageEvent,
-  type ApiInfo,
-  type ClientInfo,
-  type Handshake,
-} from './events.js';
-import { FrameSizeGuard } from './frame-size-guard.js';
-import { GOING_AWAY, LocalConnection, MESSAGE_TOO_BIG } from './local-connection.js';
+import { clientCloseStatus, disconnectEvent, messageEvent, type ApiInfo, type ClientInfo } from './events.js';
+import type { FrameSizeGuard } from './frame-size-guard.js';
+import { upgradeOrRefuse, type HandshakeContext } from './handshake.js';
+import { INTEGRATION_TIMEOUT_MS, withinIntegrationTimeout, type Outcome } from './integration-timeout.js';
+import { GOING_AWAY, MESSAGE_TOO_BIG, type LocalConnection } from './local-connection.js';
 import { localCertificate, type LocalCertificate } from './local-certificate.js';
 import { PlainAndTlsServer } from './plain-and-tls-server.js';
-import { sendJson } from './http.js';
+import { parseUrl, sendJson } from './http.js';
 import { gatewayId } from './ids.js';
 import { isAdminPath, serveAdminApi } from './admin-api.js';
-import { authorizerDecision } from './authorizer-decision.js';
 import { isManagementPath, serveManagementApi } from './management-api.js';
 
 export interface LocalGatewayOptions {
@@ -89,16 +80,6 @@ export interface GatewayEndpoints {
   readonly certificate: string;
 }
 
-/**
- * API Gateway's integration timeout for WebSocket APIs: "50 milliseconds -
- * 29 seconds for all integration types", not adjustable (API Gateway
- * developer guide, "Quotas for configuring and running a WebSocket API").
- */
-export const INTEGRATION_TIMEOUT_MS = API_GATEWAY_QUOTAS.integrationTimeoutSeconds * 1000;
-
-/** A handler's result, or the note that API Gateway stopped waiting for it. */
-type Outcome<T> = { readonly timedOut: false; readonly value: T } | { readonly timedOut: true };
-
 export class LocalGateway {
   /**
    * Test switch: while true, closed connections skip `$disconnect`, as happens
@@ -110,8 +91,6 @@ export class LocalGateway {
   private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   private readonly connections = new Map<string, LocalConnection>();
   private readonly pending = new Set<Promise<unknown>>();
-  /** Sockets handed to `ws` for the 101: a later failure may no longer answer them with a status. */
-  private readonly upgraded = new WeakSet<Duplex>();
   private readonly log: (line: string) => void;
   private api: ApiInfo | undefined;
   private invoker: FunctionInvoker | undefined;
@@ -126,7 +105,7 @@ export class LocalGateway {
       this.track(this.serveHttpOrFail(request, response)),
     );
     this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.track(this.upgradeOrRefuse(request, socket, head)),
+      this.track(upgradeOrRefuse(request, socket, head, this.handshakeContext())),
     );
   }
 
@@ -138,7 +117,7 @@ export class LocalGateway {
     const secure = createSecureServer({ key: this.tls.key, cert: this.tls.cert, maxHeaderSize: 64 * 1024 }, (request, response) =>
       this.track(this.serveHttpOrFail(request, response)),
     );
-    secure.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.track(this.upgradeOrRefuse(request, socket, head)));
+    secure.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.track(upgradeOrRefuse(request, socket, head, this.handshakeContext())));
     this.listener = new PlainAndTlsServer(this.server, secure);
     await this.listener.listen(this.options.port ?? 3001, host);
     const { port } = this.listener.address();
@@ -249,173 +228,28 @@ export class LocalGateway {
 
   // ── handshake ────────────────────────────────────────────────────────────
 
-  /**
-   * Runs a handler (or the authorizer) under API Gateway's integration
-   * timeout. A failure before the deadline rejects as the handler's own; after
-   * it, API Gateway has answered already, so what the handler still does is
-   * only logged, and its result is discarded.
-   */
-  private async withinIntegrationTimeout<T>(label: string, run: () => Promise<T>): Promise<Outcome<T>> {
-    const limitMs = this.integrationTimeoutMs;
-    // Through a promise, so a handler that throws synchronously rejects like one that throws asynchronously.
-    const work = Promise.resolve().then(run);
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<Outcome<T>>((resolve) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        resolve({ timedOut: true });
-      }, limitMs);
-    });
-    void work.then(
-      () => {
-        if (timedOut) this.log(`${label} finished after the ${limitMs} ms integration timeout: its result is discarded`);
-      },
-      (error: unknown) => {
-        if (timedOut) this.log(`${label} failed after the ${limitMs} ms integration timeout: ${String(error)}`);
-      },
-    );
-    try {
-      return await Promise.race([work.then((value): Outcome<T> => ({ timedOut: false, value })), deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private handshakeContext(): HandshakeContext {
+    return {
+      api: this.apiInfo,
+      routes: this.routes,
+      functions: this.functions,
+      authorizerEntry: (this.options.authorize ?? true) ? this.authorizerEntry : undefined,
+      integrationTimeoutMs: this.integrationTimeoutMs,
+      idleTimeoutMs: (this.options.idleTimeoutSeconds ?? API_GATEWAY_QUOTAS.idleTimeoutSeconds) * 1000,
+      maxConnectionMs: (this.options.maxConnectionSeconds ?? API_GATEWAY_QUOTAS.maxConnectionSeconds) * 1000,
+      sockets: this.sockets,
+      log: this.log,
+      runDisconnect: (client, code, reason) => this.runDisconnect(client, code, reason),
+      register: (connection, guard) => this.register(connection, guard),
+    };
   }
 
   private get integrationTimeoutMs(): number {
     return this.options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
   }
 
-  /**
-   * A failure in the gateway's own handshake code (not a handler's: those are
-   * answered inside) would otherwise leave the client waiting for an answer
-   * that never comes: it is logged and refused with 500 instead.
-   */
-  private async upgradeOrRefuse(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    try {
-      await this.upgrade(request, socket, head);
-    } catch (error) {
-      this.log(`handshake failed in the gateway: ${String(error)}`);
-      // Past the 101 the socket belongs to `ws`; before it, nothing has been written yet.
-      if (socket.writable && !this.upgraded.has(socket)) this.refuse(socket, 500, request.socket.remoteAddress ?? '');
-      else socket.destroy();
-    }
-  }
-
-  private async upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => undefined);
-    const url = parseUrl(request.url);
-    // A request that is no valid WebSocket handshake is refused before the
-    // authorizer and `$connect` run, so it leaves no records behind.
-    if (url === undefined || !isWebSocketHandshake(request)) {
-      this.refuse(socket, 400, request.socket.remoteAddress ?? '');
-      return;
-    }
-    const shake = handshakeOf(request, url.searchParams);
-    const client: ClientInfo = {
-      connectionId: gatewayId(),
-      connectedAt: Date.now(),
-      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-      userAgent: request.headers['user-agent'] ?? '',
-    };
-
-    let authorized = client;
-    if (this.options.authorize ?? true) {
-      const outcome = await this.authorize(client, shake);
-      if (typeof outcome === 'number') return this.refuse(socket, outcome, client.sourceIp);
-      authorized = { ...client, authorizer: outcome };
-    }
-
-    let outcome: Outcome<RouteResult | null | undefined>;
-    try {
-      const event = connectEvent(this.apiInfo, authorized, shake);
-      const route = findRoute('$connect', this.routes);
-      outcome = await this.withinIntegrationTimeout('$connect', () => this.functions.invoke<RouteResult | null | undefined>(route.routeKey, route.entry, event));
-    } catch (error) {
-      this.log(`$connect threw: ${String(error)}`);
-      return this.refuse(socket, 500, client.sourceIp);
-    }
-    if (outcome.timedOut) {
-      // API Gateway's answer to an integration that does not answer in time.
-      this.log(`$connect timed out after ${this.integrationTimeoutMs} ms: refused with 504`);
-      return this.refuse(socket, 504, client.sourceIp);
-    }
-    const result = outcome.value;
-    // A handler that returns nothing (`async () => {}`) has not failed, and
-    // API Gateway refuses a handshake only when `$connect` fails or answers a
-    // status outside 2xx: the connection is accepted, as with a 200. Sources:
-    // the API Gateway developer guide ("$connect and $disconnect routes": "If
-    // the $connect request fails (e.g., due to AuthN/AuthZ failure or an
-    // integration failure), the connection will not be made"), and measured
-    // answers of a deployed API (github.com/if1live/aws-lambda-nodejs-event,
-    // documents/websocket.md: 2xx connects, other statuses refuse with that
-    // status). None of them shows the empty result refused.
-    const statusCode = result?.statusCode ?? 200;
-    if (statusCode < 200 || statusCode > 299) return this.refuse(socket, statusCode, client.sourceIp, result?.body);
-
-    if (socket.destroyed) {
-      // The client left while `$connect` ran: API Gateway still reports the disconnect.
-      await this.runDisconnect(authorized, 1006, 'Client left during the handshake');
-      return;
-    }
-    // Registered before `ws` adds its own listener, so oversize frames are
-    // seen from their header, before `ws` could deliver them.
-    let connection: LocalConnection | undefined;
-    const guard = new FrameSizeGuard(MAX_FRAME_BYTES, () => connection?.close(MESSAGE_TOO_BIG, 'Message too big'));
-    socket.on('data', (chunk: Buffer) => guard.push(chunk));
-    this.upgraded.add(socket);
-    this.sockets.handleUpgrade(request, socket, head, (ws) => {
-      connection = new LocalConnection(
-        authorized,
-        ws,
-        (this.options.idleTimeoutSeconds ?? API_GATEWAY_QUOTAS.idleTimeoutSeconds) * 1000,
-        (this.options.maxConnectionSeconds ?? API_GATEWAY_QUOTAS.maxConnectionSeconds) * 1000,
-      );
-      this.register(connection, guard);
-      // An oversize frame sent along with the handshake tripped the guard before there was a connection to close.
-      if (guard.oversize) connection.close(MESSAGE_TOO_BIG, 'Message too big');
-    });
-  }
-
   private get routes(): readonly RouteDefinition[] {
     return this.options.routes ?? routes;
-  }
-
-  /** The authorizer's context (plus `principalId`), or the status API Gateway answers with. */
-  private async authorize(client: ClientInfo, shake: Handshake): Promise<Record<string, string | number | boolean> | number> {
-    // API Gateway checks the identity source itself and answers 401 without calling the authorizer.
-    const token = shake.search.get(connectAuthorizer.tokenQueryParameter);
-    if (token === null || token === '') return 401;
-    let outcome: Outcome<APIGatewayAuthorizerResult | null | undefined>;
-    try {
-      const event = authorizerEvent(this.apiInfo, client, shake);
-      outcome = await this.withinIntegrationTimeout('the authorizer', () =>
-        this.functions.invoke<APIGatewayAuthorizerResult | null | undefined>(connectAuthorizer.name, this.authorizerEntry, event),
-      );
-    } catch (error) {
-      // A Lambda authorizer that fails with "Unauthorized" means 401; any other failure is a 500.
-      if (error instanceof Error && error.message === 'Unauthorized') return 401;
-      this.log(`the authorizer failed: ${String(error)}`);
-      return 500;
-    }
-    if (outcome.timedOut) {
-      // The authorizer is an integration too, under the same 29 s limit; its
-      // timeout is taken as any other authorizer failure (500).
-      this.log(`the authorizer timed out after ${this.integrationTimeoutMs} ms: refused with 500`);
-      return 500;
-    }
-    return authorizerDecision(outcome.value);
-  }
-
-  private refuse(socket: Duplex, status: number, sourceIp: string, body?: string): void {
-    const message = body ?? JSON.stringify({ message: STATUS_CODES[status] ?? 'Error' });
-    this.log(`refused ${sourceIp} with ${status}`);
-    if (socket.destroyed) return;
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
-        'Connection: close\r\nContent-Type: application/json\r\n' +
-        `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
-    );
   }
 
   // ── an open connection ───────────────────────────────────────────────────
@@ -464,7 +298,7 @@ export class LocalGateway {
       requestId = event.requestContext.requestId;
       let outcome: Outcome<RouteResult | null | undefined>;
       try {
-        outcome = await this.withinIntegrationTimeout(route.routeKey, () =>
+        outcome = await withinIntegrationTimeout(route.routeKey, this.integrationTimeoutMs, this.log, () =>
           this.functions.invoke<RouteResult | null | undefined>(route.routeKey, route.entry, event),
         );
       } catch (error) {
@@ -511,7 +345,7 @@ export class LocalGateway {
     try {
       const event = disconnectEvent(this.apiInfo, client, code, reason);
       const route = findRoute('$disconnect', this.routes);
-      const outcome = await this.withinIntegrationTimeout('$disconnect', () => this.functions.invoke(route.routeKey, route.entry, event));
+      const outcome = await withinIntegrationTimeout('$disconnect', this.integrationTimeoutMs, this.log, () => this.functions.invoke(route.routeKey, route.entry, event));
       // Nobody is left to answer: the timeout is only logged.
       if (outcome.timedOut) this.log(`$disconnect for ${client.connectionId} timed out after ${this.integrationTimeoutMs} ms`);
     } catch (error) {
@@ -556,28 +390,6 @@ export class LocalGateway {
   }
 }
 
-
-/** The request's URL, or undefined for one that does not parse. */
-function parseUrl(raw: string | undefined): URL | undefined {
-  try {
-    return new URL(raw ?? '/', 'http://localhost');
-  } catch {
-    return undefined;
-  }
-}
-
-/** What `ws` checks of a handshake (RFC 6455 §4.2.1), checked before any handler runs. */
-function isWebSocketHandshake(request: IncomingMessage): boolean {
-  const key = request.headers['sec-websocket-key'];
-  const version = request.headers['sec-websocket-version'];
-  return (
-    request.method === 'GET' &&
-    request.headers.upgrade?.toLowerCase() === 'websocket' &&
-    typeof key === 'string' &&
-    /^[+/0-9A-Za-z]{22}==$/.test(key) &&
-    (version === '13' || version === '8')
-  );
-}
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;

@@ -44,3 +44,12 @@ export function listenLocally(server: Server, port = 0): Promise<void> {
 export function localEndpoint(server: Server): string {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+/** The request's URL, or undefined for one that does not parse. */
+export function parseUrl(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}

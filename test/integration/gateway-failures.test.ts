@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mintDevToken } from '../../local/dev-token.js';
-import { INTEGRATION_TIMEOUT_MS, LocalGateway } from '../../local/gateway/gateway.js';
+import { LocalGateway } from '../../local/gateway/gateway.js';
+import { INTEGRATION_TIMEOUT_MS } from '../../local/gateway/integration-timeout.js';
 import { routes } from '../../lib/routes.js';
 import { connectAs, startLocalGateway } from '../support/local-gateway.js';
 import { brokenModuleRoute, lateWork, routesWithFailures, slowness } from '../support/failure-routes.js';
