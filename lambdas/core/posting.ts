@@ -70,7 +70,7 @@ export async function postToEach(
   const result: FanOutResult = { delivered: 0, gone: 0, failed: 0 };
   const gone: Recipient[] = [];
   const failed: Recipient[] = [];
-  await traced(`PostToConnection ×${recipients.length}`, () =>
+  await traced('PostToConnection', { recipients: recipients.length }, () =>
     pMap(
       recipients,
       async (recipient) => {

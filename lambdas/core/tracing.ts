@@ -24,10 +24,11 @@ export function traceClient<Client extends object>(client: Client): Client {
  * runs it otherwise. For work no captured client sees: posts go out through
  * the ConnectionPoster's own HTTPS requests, not the SDK client.
  */
-export async function traced<T>(name: string, work: () => Promise<T>): Promise<T> {
+export async function traced<T>(name: string, annotations: Readonly<Record<string, number>>, work: () => Promise<T>): Promise<T> {
   const parent = tracer?.getSegment();
   if (tracer === undefined || parent === undefined) return work();
   const subsegment = parent.addNewSubsegment(name);
+  for (const [key, value] of Object.entries(annotations)) subsegment.addAnnotation(key, value);
   tracer.setSegment(subsegment);
   try {
     return await work();
