@@ -12,14 +12,14 @@ import type { Identity } from '../identity.js';
 import {
   broadcastPartition,
   broadcastShardOf,
-  connectionIdFromSortKey,
   keys,
   userPartition,
   type ItemKey,
 } from '../table.js';
 import { deleteItems } from './batch-delete.js';
 import { getItems } from './batch-get.js';
-import { liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
+import { optionalNumber, requiredNumber, requiredString, stringList, stringSet, type Item, type RecordRef } from './item.js';
+import { connectionIdOf, liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
 import { cancelledFor } from './transaction-errors.js';
 
 export interface ConnectionRecord {
@@ -108,35 +108,39 @@ export async function getConnectionRecord(connectionId: string): Promise<Connect
   const { Item } = await dynamo.send(
     new GetCommand({ TableName: config.tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
   );
-  return Item === undefined ? undefined : toConnectionRecord(Item);
+  return Item === undefined ? undefined : connectionFromItem(Item);
 }
 
-export function toConnectionRecord(item: Record<string, unknown>): ConnectionRecord {
-  const tokenExpiresAt = item.tokenExpiresAt;
+/** Names connection records in the errors of malformed items. */
+export const CONNECTION_RECORD: RecordRef = { kind: 'connection' };
+
+/**
+ * The connection record an item holds. `rooms` is absent until the first
+ * join (DynamoDB stores no empty set), and so is `tokenExpiresAt` for a
+ * token without `exp`.
+ */
+export function connectionFromItem(item: Item): ConnectionRecord {
+  const tokenExpiresAt = optionalNumber(item, 'tokenExpiresAt', CONNECTION_RECORD);
   return {
-    connectionId: String(item.connectionId),
-    userId: String(item.userId),
-    name: String(item.name),
-    allowedRooms: stringList(item.allowedRooms),
-    roles: stringList(item.roles),
-    rooms: stringList(item.rooms),
-    connectedAt: Number(item.connectedAt),
-    expiresAt: Number(item.expiresAt),
-    broadcastShard: Number(item.broadcastShard),
-    ...(typeof tokenExpiresAt === 'number' ? { tokenExpiresAt } : {}),
+    connectionId: requiredString(item, 'connectionId', CONNECTION_RECORD),
+    userId: requiredString(item, 'userId', CONNECTION_RECORD),
+    name: requiredString(item, 'name', CONNECTION_RECORD),
+    allowedRooms: stringList(item, 'allowedRooms', CONNECTION_RECORD),
+    roles: stringList(item, 'roles', CONNECTION_RECORD),
+    rooms: stringSet(item, 'rooms', CONNECTION_RECORD),
+    connectedAt: requiredNumber(item, 'connectedAt', CONNECTION_RECORD),
+    expiresAt: requiredNumber(item, 'expiresAt', CONNECTION_RECORD),
+    broadcastShard: requiredNumber(item, 'broadcastShard', CONNECTION_RECORD),
+    ...(tokenExpiresAt === undefined ? {} : { tokenExpiresAt }),
   };
-}
-
-function stringList(value: unknown): string[] {
-  if (value instanceof Set) return [...value].map(String);
-  if (Array.isArray(value)) return value.map(String);
-  return [];
 }
 
 /** Ids of the user's connections that have not expired. */
 export async function listLiveUserConnections(userId: string): Promise<string[]> {
-  const items = await queryAll({ ...liveConnectionItemsQuery(userPartition(userId)), ProjectionExpression: 'sk' });
-  return items.map((item) => connectionIdFromSortKey(String(item.sk)));
+  const pk = userPartition(userId);
+  const items = await queryAll({ ...liveConnectionItemsQuery(pk), ProjectionExpression: 'sk' });
+  const link: RecordRef = { kind: "user's connection", pk };
+  return items.map((item) => connectionIdOf(item, link));
 }
 
 /** How many live connections the user holds (the per-user limit counts these). */
@@ -262,8 +266,10 @@ function roomsStillAsRead(record: ConnectionRecord | undefined) {
  */
 export async function* everyoneConnectionPages(): AsyncGenerator<string[]> {
   for (let shard = 0; shard < config.broadcastShards; shard += 1) {
-    const pages = queryPages({ ...liveConnectionItemsQuery(broadcastPartition(shard)), ProjectionExpression: 'sk' });
-    for await (const page of pages) yield page.map((item) => connectionIdFromSortKey(String(item.sk)));
+    const pk = broadcastPartition(shard);
+    const link: RecordRef = { kind: 'everyone-set', pk };
+    const pages = queryPages({ ...liveConnectionItemsQuery(pk), ProjectionExpression: 'sk' });
+    for await (const page of pages) yield page.map((item) => connectionIdOf(item, link));
   }
 }
 
@@ -274,5 +280,5 @@ export async function* everyoneConnectionPages(): AsyncGenerator<string[]> {
 export async function getLiveConnections(connectionIds: readonly string[]): Promise<ConnectionRecord[]> {
   const now = nowSeconds();
   const items = await getItems(connectionIds.map((connectionId) => keys.connection(connectionId)));
-  return items.map(toConnectionRecord).filter((record) => record.expiresAt > now);
+  return items.map(connectionFromItem).filter((record) => record.expiresAt > now);
 }
