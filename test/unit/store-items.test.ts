@@ -28,7 +28,7 @@ describe('connectionFromItem', () => {
       name: 'Ann',
       allowedRooms: ['private-ops'],
       roles: ['admin'],
-      rooms: [],
+      joinedRooms: [],
       connectedAt: 1_900_000_000,
       expiresAt: 1_900_000_960,
       broadcastShard: 3,
@@ -38,7 +38,7 @@ describe('connectionFromItem', () => {
 
   it('reads the joined rooms from the string set `rooms`, and tokenExpiresAt', () => {
     const record = connectionFromItem({ ...connectionItem, rooms: new Set(['lobby', 'general']), tokenExpiresAt: 1_900_003_600 });
-    expect(record.rooms).toEqual(['lobby', 'general']);
+    expect(record.joinedRooms).toEqual(['lobby', 'general']);
     expect(record.tokenExpiresAt).toBe(1_900_003_600);
   });
 

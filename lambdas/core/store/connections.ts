@@ -26,11 +26,11 @@ export interface ConnectionRecord {
   readonly connectionId: string;
   readonly userId: string;
   readonly name: string;
-  /** The token's private-room allowance. */
+  /** The token's private-room allowance (`Identity.allowedRooms`). */
   readonly allowedRooms: readonly string[];
   readonly roles: readonly string[];
-  /** Rooms this connection has joined. */
-  readonly rooms: readonly string[];
+  /** Rooms this connection has joined: the item's string set `rooms`. */
+  readonly joinedRooms: readonly string[];
   /** Epoch seconds. */
   readonly connectedAt: number;
   readonly expiresAt: number;
@@ -75,15 +75,17 @@ export async function putConnection(connectionId: string, identity: Identity): P
     connectionId,
     userId: identity.userId,
     name: identity.name,
-    allowedRooms: identity.rooms,
+    allowedRooms: identity.allowedRooms,
     roles: identity.roles,
-    rooms: [],
+    joinedRooms: [],
     connectedAt,
     expiresAt,
     broadcastShard,
     ...(identity.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: identity.tokenExpiresAt }),
   };
-  const { rooms: _joined, ...stored } = record;
+  // The item's attributes are the record's fields but for the joined rooms:
+  // none yet, and DynamoDB stores no empty set (`rooms` appears with the first join).
+  const { joinedRooms: _none, ...stored } = record;
   const link = { connectionId, userId: identity.userId, expiresAt };
   await dynamo.send(
     new TransactWriteCommand({
@@ -115,9 +117,10 @@ export async function getConnectionRecord(connectionId: string): Promise<Connect
 export const CONNECTION_RECORD: RecordRef = { kind: 'connection' };
 
 /**
- * The connection record an item holds. `rooms` is absent until the first
- * join (DynamoDB stores no empty set), and so is `tokenExpiresAt` for a
- * token without `exp`.
+ * The connection record an item holds. The attribute `rooms` (the joined
+ * rooms) keeps its name in the table, and this is the one place that reads it
+ * as `joinedRooms`; it is absent until the first join (DynamoDB stores no
+ * empty set), and so is `tokenExpiresAt` for a token without `exp`.
  */
 export function connectionFromItem(item: Item): ConnectionRecord {
   const tokenExpiresAt = optionalNumber(item, 'tokenExpiresAt', CONNECTION_RECORD);
@@ -127,7 +130,7 @@ export function connectionFromItem(item: Item): ConnectionRecord {
     name: requiredString(item, 'name', CONNECTION_RECORD),
     allowedRooms: stringList(item, 'allowedRooms', CONNECTION_RECORD),
     roles: stringList(item, 'roles', CONNECTION_RECORD),
-    rooms: stringSet(item, 'rooms', CONNECTION_RECORD),
+    joinedRooms: stringSet(item, 'rooms', CONNECTION_RECORD),
     connectedAt: requiredNumber(item, 'connectedAt', CONNECTION_RECORD),
     expiresAt: requiredNumber(item, 'expiresAt', CONNECTION_RECORD),
     broadcastShard: requiredNumber(item, 'broadcastShard', CONNECTION_RECORD),
@@ -162,7 +165,7 @@ export async function refreshConnectionExpiry(connection: ConnectionRecord): Pro
     keys.connection(connection.connectionId),
     keys.userConnection(connection.userId, connection.connectionId),
     keys.broadcastMember(connection.broadcastShard, connection.connectionId),
-    ...connection.rooms.map((room) => keys.membership(room, connection.connectionId)),
+    ...connection.joinedRooms.map((room) => keys.membership(room, connection.connectionId)),
   ];
   await Promise.all(
     itemKeys.map((key) =>
@@ -237,7 +240,7 @@ export async function deleteConnectionItems(
 }
 
 function dependentKeys(connectionId: string, record: ConnectionRecord | undefined, alsoRooms: readonly string[]): ItemKey[] {
-  const rooms = new Set([...(record?.rooms ?? []), ...alsoRooms]);
+  const rooms = new Set([...(record?.joinedRooms ?? []), ...alsoRooms]);
   const dependents = [...rooms].map((room) => keys.membership(room, connectionId));
   if (record !== undefined) {
     dependents.push(keys.userConnection(record.userId, connectionId));
@@ -249,12 +252,12 @@ function dependentKeys(connectionId: string, record: ConnectionRecord | undefine
 /** The condition that the record is gone or holds exactly the rooms it held when read (an empty set is no attribute). */
 function roomsStillAsRead(record: ConnectionRecord | undefined) {
   if (record === undefined) return { ConditionExpression: 'attribute_not_exists(pk)' };
-  if (record.rooms.length === 0) return { ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(rooms)' };
-  const names = record.rooms.map((_, index) => `:room${index}`);
-  const values = Object.fromEntries(record.rooms.map((room, index) => [`:room${index}`, room]));
+  if (record.joinedRooms.length === 0) return { ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(rooms)' };
+  const names = record.joinedRooms.map((_, index) => `:room${index}`);
+  const values = Object.fromEntries(record.joinedRooms.map((room, index) => [`:room${index}`, room]));
   return {
     ConditionExpression: `attribute_not_exists(pk) OR (size(rooms) = :roomCount AND ${names.map((name) => `contains(rooms, ${name})`).join(' AND ')})`,
-    ExpressionAttributeValues: { ':roomCount': record.rooms.length, ...values },
+    ExpressionAttributeValues: { ':roomCount': record.joinedRooms.length, ...values },
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Room memberships: `ROOM#<room>/CONN#<id>`, one per joined connection, kept
- * in agreement with the `rooms` set on the connection record by transactions.
+ * in agreement with the `rooms` set on the connection record (its
+ * `joinedRooms`) by transactions.
  */
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
