@@ -70,7 +70,7 @@ export async function purgeGone(gone: readonly Recipient[], cascade = 0, reason:
     await deleteConnectionItems(connectionId, record, alsoRooms);
     if (record === undefined) continue;
     const departure = departures.get(record.userId) ?? { user: { userId: record.userId, name: record.name }, connectionIdByRoom: new Map() };
-    for (const room of [...record.rooms, ...alsoRooms]) {
+    for (const room of [...record.joinedRooms, ...alsoRooms]) {
       if (!departure.connectionIdByRoom.has(room)) departure.connectionIdByRoom.set(room, connectionId);
     }
     departures.set(record.userId, departure);

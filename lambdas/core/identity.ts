@@ -5,8 +5,8 @@ import { PRIVATE_ROOM_PREFIX } from './protocol-constants.js';
 export interface Identity {
   readonly userId: string;
   readonly name: string;
-  /** Private rooms the token allows (`"*"` allows every room). */
-  readonly rooms: readonly string[];
+  /** Private rooms the token's `rooms` claim allows (`"*"` allows every room). */
+  readonly allowedRooms: readonly string[];
   readonly roles: readonly string[];
   /** The token's `exp` (epoch seconds), when it has one. */
   readonly tokenExpiresAt?: number;
@@ -23,7 +23,11 @@ export function toAuthorizerContext(identity: Identity): Record<string, string |
   const context: Record<string, string | number> = {
     userId: identity.userId,
     name: identity.name,
-    rooms: identity.rooms.join(','),
+    // The key stays `rooms`: the authorizer writes it and the `$connect`
+    // function reads it, two functions a deploy updates one after the other,
+    // so a renamed key would strip the allowance from connections opened
+    // while a deploy is under way.
+    rooms: identity.allowedRooms.join(','),
     roles: identity.roles.join(','),
   };
   if (identity.tokenExpiresAt !== undefined) context.tokenExpiresAt = identity.tokenExpiresAt;
@@ -39,7 +43,8 @@ export function fromAuthorizerContext(context: AuthorizerContext | undefined | n
   return {
     userId,
     name,
-    rooms: splitList(context?.rooms),
+    // Under the key `rooms`: toAuthorizerContext says why it keeps that name.
+    allowedRooms: splitList(context?.rooms),
     roles: splitList(context?.roles),
     ...(Number.isFinite(expiry) && expiry > 0 ? { tokenExpiresAt: expiry } : {}),
   };
@@ -54,7 +59,7 @@ function splitList(value: unknown): string[] {
 }
 
 /** Rooms named `private-…` need the room, or `"*"`, in the token's `rooms` claim. */
-export function mayEnterRoom(identity: Pick<Identity, 'rooms'>, room: string): boolean {
+export function mayEnterRoom(identity: Pick<Identity, 'allowedRooms'>, room: string): boolean {
   if (!room.startsWith(PRIVATE_ROOM_PREFIX)) return true;
-  return identity.rooms.includes('*') || identity.rooms.includes(room);
+  return identity.allowedRooms.includes('*') || identity.allowedRooms.includes(room);
 }

@@ -56,7 +56,7 @@ describe('every message route', () => {
   it.each(messageRoutes.map((route) => [route.routeKey] as const))(
     '%s answers a connection that never connected with FORBIDDEN and tells it to reconnect',
     async (routeKey) => {
-      const stranger = new TestConnection({ userId: 'eve', name: 'eve', rooms: [], roles: [] });
+      const stranger = new TestConnection({ userId: 'eve', name: 'eve', allowedRooms: [], roles: [] });
       const frame = { action: routeKey, room: 'r', data: 1, afterSeq: 0 };
       expect(await stranger.send(frame)).toMatchObject({
         type: 'error',

@@ -8,7 +8,7 @@ import { localDynamoDbClient } from '../../local/dynamodb-local.js';
 describe('$connect', () => {
   it('stores the connection with the identity the authorizer gave it, and links it to its user', async () => {
     const before = Math.floor(Date.now() / 1000);
-    const conn = await TestConnection.open('carol', { name: 'Carol', rooms: ['private-ops'], roles: ['admin'] });
+    const conn = await TestConnection.open('carol', { name: 'Carol', allowedRooms: ['private-ops'], roles: ['admin'] });
     const after = Math.floor(Date.now() / 1000);
 
     const { connection, userLink } = await connectionItems(conn.connectionId, 'carol');
@@ -38,7 +38,7 @@ describe('$connect', () => {
 
   it('refuses the sixth connection of a user with 429 and writes nothing for it', async () => {
     const devices = await Promise.all(Array.from({ length: 5 }, () => TestConnection.open('dave')));
-    const sixth = new TestConnection({ userId: 'dave', name: 'dave', rooms: [], roles: [] });
+    const sixth = new TestConnection({ userId: 'dave', name: 'dave', allowedRooms: [], roles: [] });
 
     const result = await sixth.connect();
 
@@ -52,7 +52,7 @@ describe('$connect', () => {
   });
 
   it('holds the limit when a burst of handshakes for one user arrives at once', async () => {
-    const burst = Array.from({ length: 15 }, () => new TestConnection({ userId: 'burst', name: 'burst', rooms: [], roles: [] }));
+    const burst = Array.from({ length: 15 }, () => new TestConnection({ userId: 'burst', name: 'burst', allowedRooms: [], roles: [] }));
 
     const results = await Promise.all(burst.map((conn) => conn.connect()));
 
@@ -98,7 +98,7 @@ describe('$disconnect', () => {
   });
 
   it('is harmless for a connection that was never stored or is already gone', async () => {
-    const ghost = new TestConnection({ userId: 'ghost', name: 'ghost', rooms: [], roles: [] });
+    const ghost = new TestConnection({ userId: 'ghost', name: 'ghost', allowedRooms: [], roles: [] });
     expect((await ghost.disconnect()).statusCode).toBe(200);
     const twice = await TestConnection.open('twice');
     await twice.disconnect();

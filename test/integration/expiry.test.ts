@@ -36,7 +36,7 @@ describe('expired items', () => {
     const old = await Promise.all(Array.from({ length: 5 }, () => TestConnection.open('dot')));
     for (const conn of old) await setExpiresAt(keys.userConnection('dot', conn.connectionId), past());
 
-    const fresh = new TestConnection({ userId: 'dot', name: 'dot', rooms: [], roles: [] });
+    const fresh = new TestConnection({ userId: 'dot', name: 'dot', allowedRooms: [], roles: [] });
     expect((await fresh.connect()).statusCode).toBe(200);
   });
 

@@ -161,7 +161,7 @@ describe('DynamoDB throttling', () => {
 
   it('refuses $connect with 500 and leaves $disconnect answering 200', async () => {
     dynamoMock.onAnyCommand().rejects(throttled());
-    const conn = new TestConnection({ userId: 'throttled-2', name: 'x', rooms: [], roles: [] });
+    const conn = new TestConnection({ userId: 'throttled-2', name: 'x', allowedRooms: [], roles: [] });
 
     expect((await conn.connect()).statusCode).toBe(500);
     expect((await conn.disconnect()).statusCode).toBe(200);

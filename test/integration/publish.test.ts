@@ -46,7 +46,7 @@ afterEach(async () => {
 });
 
 async function open(userId: string, connectionId?: string): Promise<TestConnection> {
-  const conn = new TestConnection({ userId, name: userId.toUpperCase(), rooms: [], roles: [] }, connectionId);
+  const conn = new TestConnection({ userId, name: userId.toUpperCase(), allowedRooms: [], roles: [] }, connectionId);
   const result = await conn.connect();
   if (result.statusCode !== 200) throw new Error(`connect refused: ${result.statusCode}`);
   opened.push(conn);

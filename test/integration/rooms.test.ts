@@ -86,7 +86,7 @@ describe('joinRoom', () => {
   });
 
   it('answers FORBIDDEN for a private room the token does not name, and stores nothing', async () => {
-    const conn = await TestConnection.open('mia', { rooms: ['private-other'] });
+    const conn = await TestConnection.open('mia', { allowedRooms: ['private-other'] });
 
     const reply = await conn.send({ action: 'joinRoom', room: 'private-board' });
 
@@ -95,8 +95,8 @@ describe('joinRoom', () => {
   });
 
   it('admits a private room named in the token, or any with "*"', async () => {
-    const named = await TestConnection.open('ned', { rooms: ['private-board'] });
-    const wildcard = await TestConnection.open('ola', { rooms: ['*'] });
+    const named = await TestConnection.open('ned', { allowedRooms: ['private-board'] });
+    const wildcard = await TestConnection.open('ola', { allowedRooms: ['*'] });
     expect(await named.send({ action: 'joinRoom', room: 'private-board' })).toMatchObject({ type: 'joined' });
     expect(await wildcard.send({ action: 'joinRoom', room: 'private-board' })).toMatchObject({ type: 'joined' });
   });

@@ -22,7 +22,7 @@ export class TestConnection {
   }
 
   static async open(userId: string, extra: Partial<Identity> = {}): Promise<TestConnection> {
-    const connection = new TestConnection({ userId, name: extra.name ?? userId, rooms: [], roles: [], ...extra });
+    const connection = new TestConnection({ userId, name: extra.name ?? userId, allowedRooms: [], roles: [], ...extra });
     const result = await connection.connect();
     if (result.statusCode !== 200) throw new Error(`connect refused: ${result.statusCode} ${result.body ?? ''}`);
     return connection;

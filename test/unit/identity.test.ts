@@ -4,7 +4,7 @@ import { fromAuthorizerContext, mayEnterRoom, toAuthorizerContext, type Identity
 const alice: Identity = {
   userId: 'alice',
   name: 'Alice Liddell',
-  rooms: ['private-team', 'private-ops'],
+  allowedRooms: ['private-team', 'private-ops'],
   roles: ['admin', 'support'],
   tokenExpiresAt: 1_900_000_000,
 };
@@ -27,7 +27,7 @@ describe('toAuthorizerContext', () => {
   });
 
   it('leaves tokenExpiresAt out when the token has no exp', () => {
-    const context = toAuthorizerContext({ userId: 'bob', name: 'bob', rooms: [], roles: [] });
+    const context = toAuthorizerContext({ userId: 'bob', name: 'bob', allowedRooms: [], roles: [] });
     expect(context).toEqual({ userId: 'bob', name: 'bob', rooms: '', roles: '' });
     expect(Object.hasOwn(context, 'tokenExpiresAt')).toBe(false);
   });
@@ -39,14 +39,14 @@ describe('fromAuthorizerContext', () => {
   });
 
   it('round-trips an identity with empty lists and no expiry', () => {
-    const bob: Identity = { userId: 'bob', name: 'Bob', rooms: [], roles: [] };
+    const bob: Identity = { userId: 'bob', name: 'Bob', allowedRooms: [], roles: [] };
     const back = fromAuthorizerContext(toAuthorizerContext(bob));
     expect(back).toEqual(bob);
     expect(Object.hasOwn(back ?? {}, 'tokenExpiresAt')).toBe(false);
   });
 
   it('round-trips the "*" room grant', () => {
-    const root: Identity = { userId: 'root', name: 'root', rooms: ['*'], roles: ['admin'] };
+    const root: Identity = { userId: 'root', name: 'root', allowedRooms: ['*'], roles: ['admin'] };
     expect(fromAuthorizerContext(toAuthorizerContext(root))).toEqual(root);
   });
 
@@ -63,14 +63,14 @@ describe('fromAuthorizerContext', () => {
 
   it('splits lists, trimming blanks and empty items', () => {
     expect(fromAuthorizerContext({ userId: 'alice', rooms: ' private-a , ,private-b,', roles: 'admin' })).toMatchObject({
-      rooms: ['private-a', 'private-b'],
+      allowedRooms: ['private-a', 'private-b'],
       roles: ['admin'],
     });
   });
 
   it('treats missing or non-string lists as empty', () => {
-    expect(fromAuthorizerContext({ userId: 'alice', rooms: 3, roles: true })).toMatchObject({ rooms: [], roles: [] });
-    expect(fromAuthorizerContext({ userId: 'alice' })).toMatchObject({ rooms: [], roles: [] });
+    expect(fromAuthorizerContext({ userId: 'alice', rooms: 3, roles: true })).toMatchObject({ allowedRooms: [], roles: [] });
+    expect(fromAuthorizerContext({ userId: 'alice' })).toMatchObject({ allowedRooms: [], roles: [] });
   });
 
   it.each<[string, Parameters<typeof fromAuthorizerContext>[0]]>([
@@ -96,40 +96,40 @@ describe('fromAuthorizerContext', () => {
 
 describe('mayEnterRoom', () => {
   it('lets anyone into a public room', () => {
-    expect(mayEnterRoom({ rooms: [] }, 'lobby')).toBe(true);
-    expect(mayEnterRoom({ rooms: ['private-x'] }, 'general')).toBe(true);
+    expect(mayEnterRoom({ allowedRooms: [] }, 'lobby')).toBe(true);
+    expect(mayEnterRoom({ allowedRooms: ['private-x'] }, 'general')).toBe(true);
   });
 
   it('treats rooms that merely contain "private" as public', () => {
-    expect(mayEnterRoom({ rooms: [] }, 'privateer')).toBe(true);
-    expect(mayEnterRoom({ rooms: [] }, 'team-private-x')).toBe(true);
+    expect(mayEnterRoom({ allowedRooms: [] }, 'privateer')).toBe(true);
+    expect(mayEnterRoom({ allowedRooms: [] }, 'team-private-x')).toBe(true);
   });
 
   it('lets a user into a private room named in rooms', () => {
-    expect(mayEnterRoom({ rooms: ['private-x'] }, 'private-x')).toBe(true);
-    expect(mayEnterRoom({ rooms: ['private-a', 'private-x'] }, 'private-x')).toBe(true);
+    expect(mayEnterRoom({ allowedRooms: ['private-x'] }, 'private-x')).toBe(true);
+    expect(mayEnterRoom({ allowedRooms: ['private-a', 'private-x'] }, 'private-x')).toBe(true);
   });
 
   it('lets a user with "*" into every private room', () => {
-    expect(mayEnterRoom({ rooms: ['*'] }, 'private-x')).toBe(true);
-    expect(mayEnterRoom({ rooms: ['private-a', '*'] }, 'private-anything')).toBe(true);
+    expect(mayEnterRoom({ allowedRooms: ['*'] }, 'private-x')).toBe(true);
+    expect(mayEnterRoom({ allowedRooms: ['private-a', '*'] }, 'private-anything')).toBe(true);
   });
 
   it('keeps a user out of a private room not named in rooms', () => {
-    expect(mayEnterRoom({ rooms: [] }, 'private-x')).toBe(false);
-    expect(mayEnterRoom({ rooms: ['private-y'] }, 'private-x')).toBe(false);
-    expect(mayEnterRoom({ rooms: ['private-'] }, 'private-x')).toBe(false);
-    expect(mayEnterRoom({ rooms: ['private-xy'] }, 'private-x')).toBe(false);
-    expect(mayEnterRoom({ rooms: ['x'] }, 'private-x')).toBe(false);
+    expect(mayEnterRoom({ allowedRooms: [] }, 'private-x')).toBe(false);
+    expect(mayEnterRoom({ allowedRooms: ['private-y'] }, 'private-x')).toBe(false);
+    expect(mayEnterRoom({ allowedRooms: ['private-'] }, 'private-x')).toBe(false);
+    expect(mayEnterRoom({ allowedRooms: ['private-xy'] }, 'private-x')).toBe(false);
+    expect(mayEnterRoom({ allowedRooms: ['x'] }, 'private-x')).toBe(false);
   });
 
   it('does not match a private room by prefix or case', () => {
-    expect(mayEnterRoom({ rooms: ['private-x'] }, 'private-xy')).toBe(false);
-    expect(mayEnterRoom({ rooms: ['private-X'] }, 'private-x')).toBe(false);
+    expect(mayEnterRoom({ allowedRooms: ['private-x'] }, 'private-xy')).toBe(false);
+    expect(mayEnterRoom({ allowedRooms: ['private-X'] }, 'private-x')).toBe(false);
   });
 
   it('applies to an identity read back from an authorizer context', () => {
-    const identity = fromAuthorizerContext({ userId: 'alice', rooms: 'private-x' }) ?? { rooms: [] };
+    const identity = fromAuthorizerContext({ userId: 'alice', rooms: 'private-x' }) ?? { allowedRooms: [] };
     expect(mayEnterRoom(identity, 'private-x')).toBe(true);
     expect(mayEnterRoom(identity, 'private-y')).toBe(false);
   });

@@ -20,7 +20,7 @@ import { requireMembership, requireRoomAccess } from './room-access.js';
  */
 export async function joinRoom(connection: ConnectionRecord, room: string): Promise<ServerFrameOf<'joined'>> {
   requireRoomAccess(connection, room);
-  const alreadyJoined = connection.rooms.includes(room);
+  const alreadyJoined = connection.joinedRooms.includes(room);
   if (!alreadyJoined) {
     const outcome = await addMembership(connection, room);
     if (outcome === 'room-limit') {

@@ -23,7 +23,7 @@ export interface Stats {
  *
  * Cost: O(connections) reads on every call. It Queries every everyone-set
  * partition (never a Scan) and BatchGets every live connection's record for
- * its joined `rooms`, about one read unit per connection plus the Query
+ * its joined rooms, about one read unit per connection plus the Query
  * pages; memory also grows with the number of users and rooms. This is an
  * admin endpoint for operators and dashboards polled now and then, not a hot
  * path: nothing on the message path may call it.
@@ -40,7 +40,7 @@ export async function stats(): Promise<Stats> {
     for (const record of records) {
       connections += 1;
       users.add(record.userId);
-      for (const room of record.rooms) {
+      for (const room of record.joinedRooms) {
         const entry = rooms.get(room) ?? { connections: 0, users: new Set<string>() };
         entry.connections += 1;
         entry.users.add(record.userId);

@@ -203,7 +203,8 @@ function toIdentity(payload: JWTPayload): Identity {
   return {
     userId: sub,
     name,
-    rooms: stringList(payload.rooms),
+    // The claim is `rooms`, part of the token contract (docs/protocol.md).
+    allowedRooms: stringList(payload.rooms),
     roles: stringList(payload.roles),
     ...(typeof payload.exp === 'number' ? { tokenExpiresAt: payload.exp } : {}),
   };

@@ -2,9 +2,8 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import type { ItemKey } from '../table.js';
+import type { Item } from './item.js';
 import { untilProcessed } from './unprocessed.js';
-
-type Item = Record<string, unknown>;
 
 /** DynamoDB's BatchGetItem limit per request. */
 export const BATCH_GET_LIMIT = 100;

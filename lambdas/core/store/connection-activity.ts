@@ -10,7 +10,8 @@ import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
 import { keys } from '../table.js';
-import { toConnectionRecord, type ConnectionRecord } from './connections.js';
+import { CONNECTION_RECORD, connectionFromItem, type ConnectionRecord } from './connections.js';
+import { optionalNumber, requiredNumber } from './item.js';
 
 export type FrameOutcome =
   | { readonly kind: 'accepted'; readonly record: ConnectionRecord }
@@ -46,20 +47,21 @@ export async function countFrame(connectionId: string, startingWindow = false, a
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return { kind: 'accepted', record: toConnectionRecord(Attributes ?? {}) };
+    return { kind: 'accepted', record: connectionFromItem(Attributes ?? {}) };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     // The document client leaves the failed item in DynamoDB's wire format.
     const old = error.Item === undefined ? undefined : unmarshall(error.Item);
-    if (old === undefined || Number(old.expiresAt) <= now) return { kind: 'unknown' };
-    const storedWindow = Number(old.frameWindow);
+    if (old === undefined || requiredNumber(old, 'expiresAt', CONNECTION_RECORD) <= now) return { kind: 'unknown' };
+    // Absent until the connection's first frame opens a window.
+    const storedWindow = optionalNumber(old, 'frameWindow', CONNECTION_RECORD);
     if (storedWindow === window && !startingWindow) {
       const windowEndsAtMs = (window + 1) * config.rateLimitWindowSeconds * 1000;
       return { kind: 'rate-limited', retryAfterMs: Math.max(0, windowEndsAtMs - Date.now()) };
     }
     // Another container whose clock runs ahead opened a later window: let the
     // frame through rather than loop or punish the client for clock skew.
-    if (attempt >= 2 || storedWindow > window) return { kind: 'accepted', record: toConnectionRecord(old) };
+    if (attempt >= 2 || (storedWindow !== undefined && storedWindow > window)) return { kind: 'accepted', record: connectionFromItem(old) };
     // The first frame of a new window opens it; when a concurrent frame opened
     // it first, this one simply counts in it.
     return countFrame(connectionId, storedWindow !== window, attempt + 1);

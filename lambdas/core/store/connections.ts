@@ -12,25 +12,25 @@ import type { Identity } from '../identity.js';
 import {
   broadcastPartition,
   broadcastShardOf,
-  connectionIdFromSortKey,
   keys,
   userPartition,
   type ItemKey,
 } from '../table.js';
 import { deleteItems } from './batch-delete.js';
 import { getItems } from './batch-get.js';
-import { liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
+import { optionalNumber, requiredNumber, requiredString, stringList, stringSet, type Item, type RecordRef } from './item.js';
+import { connectionIdOf, liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
 import { cancelledFor } from './transaction-errors.js';
 
 export interface ConnectionRecord {
   readonly connectionId: string;
   readonly userId: string;
   readonly name: string;
-  /** The token's private-room allowance. */
+  /** The token's private-room allowance (`Identity.allowedRooms`). */
   readonly allowedRooms: readonly string[];
   readonly roles: readonly string[];
-  /** Rooms this connection has joined. */
-  readonly rooms: readonly string[];
+  /** Rooms this connection has joined: the item's string set `rooms`. */
+  readonly joinedRooms: readonly string[];
   /** Epoch seconds. */
   readonly connectedAt: number;
   readonly expiresAt: number;
@@ -75,15 +75,17 @@ export async function putConnection(connectionId: string, identity: Identity): P
     connectionId,
     userId: identity.userId,
     name: identity.name,
-    allowedRooms: identity.rooms,
+    allowedRooms: identity.allowedRooms,
     roles: identity.roles,
-    rooms: [],
+    joinedRooms: [],
     connectedAt,
     expiresAt,
     broadcastShard,
     ...(identity.tokenExpiresAt === undefined ? {} : { tokenExpiresAt: identity.tokenExpiresAt }),
   };
-  const { rooms: _joined, ...stored } = record;
+  // The item's attributes are the record's fields but for the joined rooms:
+  // none yet, and DynamoDB stores no empty set (`rooms` appears with the first join).
+  const { joinedRooms: _none, ...stored } = record;
   const link = { connectionId, userId: identity.userId, expiresAt };
   await dynamo.send(
     new TransactWriteCommand({
@@ -108,35 +110,40 @@ export async function getConnectionRecord(connectionId: string): Promise<Connect
   const { Item } = await dynamo.send(
     new GetCommand({ TableName: config.tableName, Key: keys.connection(connectionId), ConsistentRead: true }),
   );
-  return Item === undefined ? undefined : toConnectionRecord(Item);
+  return Item === undefined ? undefined : connectionFromItem(Item);
 }
 
-export function toConnectionRecord(item: Record<string, unknown>): ConnectionRecord {
-  const tokenExpiresAt = item.tokenExpiresAt;
+/** Names connection records in the errors of malformed items. */
+export const CONNECTION_RECORD: RecordRef = { kind: 'connection' };
+
+/**
+ * The connection record an item holds. The attribute `rooms` (the joined
+ * rooms) keeps its name in the table, and this is the one place that reads it
+ * as `joinedRooms`; it is absent until the first join (DynamoDB stores no
+ * empty set), and so is `tokenExpiresAt` for a token without `exp`.
+ */
+export function connectionFromItem(item: Item): ConnectionRecord {
+  const tokenExpiresAt = optionalNumber(item, 'tokenExpiresAt', CONNECTION_RECORD);
   return {
-    connectionId: String(item.connectionId),
-    userId: String(item.userId),
-    name: String(item.name),
-    allowedRooms: stringList(item.allowedRooms),
-    roles: stringList(item.roles),
-    rooms: stringList(item.rooms),
-    connectedAt: Number(item.connectedAt),
-    expiresAt: Number(item.expiresAt),
-    broadcastShard: Number(item.broadcastShard),
-    ...(typeof tokenExpiresAt === 'number' ? { tokenExpiresAt } : {}),
+    connectionId: requiredString(item, 'connectionId', CONNECTION_RECORD),
+    userId: requiredString(item, 'userId', CONNECTION_RECORD),
+    name: requiredString(item, 'name', CONNECTION_RECORD),
+    allowedRooms: stringList(item, 'allowedRooms', CONNECTION_RECORD),
+    roles: stringList(item, 'roles', CONNECTION_RECORD),
+    joinedRooms: stringSet(item, 'rooms', CONNECTION_RECORD),
+    connectedAt: requiredNumber(item, 'connectedAt', CONNECTION_RECORD),
+    expiresAt: requiredNumber(item, 'expiresAt', CONNECTION_RECORD),
+    broadcastShard: requiredNumber(item, 'broadcastShard', CONNECTION_RECORD),
+    ...(tokenExpiresAt === undefined ? {} : { tokenExpiresAt }),
   };
-}
-
-function stringList(value: unknown): string[] {
-  if (value instanceof Set) return [...value].map(String);
-  if (Array.isArray(value)) return value.map(String);
-  return [];
 }
 
 /** Ids of the user's connections that have not expired. */
 export async function listLiveUserConnections(userId: string): Promise<string[]> {
-  const items = await queryAll({ ...liveConnectionItemsQuery(userPartition(userId)), ProjectionExpression: 'sk' });
-  return items.map((item) => connectionIdFromSortKey(String(item.sk)));
+  const pk = userPartition(userId);
+  const items = await queryAll({ ...liveConnectionItemsQuery(pk), ProjectionExpression: 'sk' });
+  const link: RecordRef = { kind: "user's connection", pk };
+  return items.map((item) => connectionIdOf(item, link));
 }
 
 /** How many live connections the user holds (the per-user limit counts these). */
@@ -158,7 +165,7 @@ export async function refreshConnectionExpiry(connection: ConnectionRecord): Pro
     keys.connection(connection.connectionId),
     keys.userConnection(connection.userId, connection.connectionId),
     keys.broadcastMember(connection.broadcastShard, connection.connectionId),
-    ...connection.rooms.map((room) => keys.membership(room, connection.connectionId)),
+    ...connection.joinedRooms.map((room) => keys.membership(room, connection.connectionId)),
   ];
   await Promise.all(
     itemKeys.map((key) =>
@@ -233,7 +240,7 @@ export async function deleteConnectionItems(
 }
 
 function dependentKeys(connectionId: string, record: ConnectionRecord | undefined, alsoRooms: readonly string[]): ItemKey[] {
-  const rooms = new Set([...(record?.rooms ?? []), ...alsoRooms]);
+  const rooms = new Set([...(record?.joinedRooms ?? []), ...alsoRooms]);
   const dependents = [...rooms].map((room) => keys.membership(room, connectionId));
   if (record !== undefined) {
     dependents.push(keys.userConnection(record.userId, connectionId));
@@ -245,12 +252,12 @@ function dependentKeys(connectionId: string, record: ConnectionRecord | undefine
 /** The condition that the record is gone or holds exactly the rooms it held when read (an empty set is no attribute). */
 function roomsStillAsRead(record: ConnectionRecord | undefined) {
   if (record === undefined) return { ConditionExpression: 'attribute_not_exists(pk)' };
-  if (record.rooms.length === 0) return { ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(rooms)' };
-  const names = record.rooms.map((_, index) => `:room${index}`);
-  const values = Object.fromEntries(record.rooms.map((room, index) => [`:room${index}`, room]));
+  if (record.joinedRooms.length === 0) return { ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(rooms)' };
+  const names = record.joinedRooms.map((_, index) => `:room${index}`);
+  const values = Object.fromEntries(record.joinedRooms.map((room, index) => [`:room${index}`, room]));
   return {
     ConditionExpression: `attribute_not_exists(pk) OR (size(rooms) = :roomCount AND ${names.map((name) => `contains(rooms, ${name})`).join(' AND ')})`,
-    ExpressionAttributeValues: { ':roomCount': record.rooms.length, ...values },
+    ExpressionAttributeValues: { ':roomCount': record.joinedRooms.length, ...values },
   };
 }
 
@@ -262,8 +269,10 @@ function roomsStillAsRead(record: ConnectionRecord | undefined) {
  */
 export async function* everyoneConnectionPages(): AsyncGenerator<string[]> {
   for (let shard = 0; shard < config.broadcastShards; shard += 1) {
-    const pages = queryPages({ ...liveConnectionItemsQuery(broadcastPartition(shard)), ProjectionExpression: 'sk' });
-    for await (const page of pages) yield page.map((item) => connectionIdFromSortKey(String(item.sk)));
+    const pk = broadcastPartition(shard);
+    const link: RecordRef = { kind: 'everyone-set', pk };
+    const pages = queryPages({ ...liveConnectionItemsQuery(pk), ProjectionExpression: 'sk' });
+    for await (const page of pages) yield page.map((item) => connectionIdOf(item, link));
   }
 }
 
@@ -274,5 +283,5 @@ export async function* everyoneConnectionPages(): AsyncGenerator<string[]> {
 export async function getLiveConnections(connectionIds: readonly string[]): Promise<ConnectionRecord[]> {
   const now = nowSeconds();
   const items = await getItems(connectionIds.map((connectionId) => keys.connection(connectionId)));
-  return items.map(toConnectionRecord).filter((record) => record.expiresAt > now);
+  return items.map(connectionFromItem).filter((record) => record.expiresAt > now);
 }

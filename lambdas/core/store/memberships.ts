@@ -1,16 +1,18 @@
 /**
  * Room memberships: `ROOM#<room>/CONN#<id>`, one per joined connection, kept
- * in agreement with the `rooms` set on the connection record by transactions.
+ * in agreement with the `rooms` set on the connection record (its
+ * `joinedRooms`) by transactions.
  */
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
-import { connectionIdFromSortKey, keys, roomPartition } from '../table.js';
-import type { ConnectionRecord } from './connections.js';
+import { keys, roomPartition } from '../table.js';
+import { CONNECTION_RECORD, type ConnectionRecord } from './connections.js';
+import { optionalNumber, requiredNumber, requiredString, type Item, type RecordRef } from './item.js';
 import { cancelledFor } from './transaction-errors.js';
-import { liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
+import { connectionIdOf, liveConnectionItemsQuery, queryAll, queryPages } from './query.js';
 
 export interface RoomMembership {
   readonly connectionId: string;
@@ -70,7 +72,7 @@ export async function addMembership(connection: ConnectionRecord, room: string):
     // caller's earlier read: a concurrent join may have filled the last slot.
     const failed = error.CancellationReasons?.[0]?.Item;
     const current = failed === undefined ? undefined : unmarshall(failed);
-    if (current === undefined || Number(current.expiresAt) <= now) return 'connection-gone';
+    if (current === undefined || requiredNumber(current, 'expiresAt', CONNECTION_RECORD) <= now) return 'connection-gone';
     return 'room-limit';
   }
 }
@@ -103,13 +105,22 @@ function membersQuery(room: string) {
   };
 }
 
-function toMembership(item: Record<string, unknown>): RoomMembership {
-  return {
-    connectionId: connectionIdFromSortKey(String(item.sk)),
-    userId: String(item.userId),
-    name: String(item.name),
-    joinedAt: Number(item.joinedAt ?? 0),
-  };
+function membershipRecord(room: string): RecordRef {
+  return { kind: 'membership', pk: roomPartition(room) };
+}
+
+/**
+ * Parses the room's membership items as `membersQuery` reads them, without
+ * their `pk`: the room is named once here, not once an item.
+ */
+export function membershipParser(room: string): (item: Item) => RoomMembership {
+  const record = membershipRecord(room);
+  return (item) => ({
+    connectionId: connectionIdOf(item, record),
+    userId: requiredString(item, 'userId', record),
+    name: requiredString(item, 'name', record),
+    joinedAt: optionalNumber(item, 'joinedAt', record) ?? 0,
+  });
 }
 
 /**
@@ -118,11 +129,12 @@ function toMembership(item: Record<string, unknown>): RoomMembership {
  * every message numbered after it.
  */
 export async function* roomConnectionPages(room: string): AsyncGenerator<string[]> {
+  const record = membershipRecord(room);
   const pages = queryPages({ ...liveConnectionItemsQuery(roomPartition(room)), ProjectionExpression: 'sk' });
-  for await (const page of pages) yield page.map((item) => connectionIdFromSortKey(String(item.sk)));
+  for await (const page of pages) yield page.map((item) => connectionIdOf(item, record));
 }
 
 /** Every live membership of the room. */
 export async function listRoomMemberships(room: string): Promise<RoomMembership[]> {
-  return (await queryAll(membersQuery(room))).map(toMembership);
+  return (await queryAll(membersQuery(room))).map(membershipParser(room));
 }

@@ -11,7 +11,8 @@ import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
 import type { MessageFrame } from '../protocol.js';
 import { keys, LAST_MESSAGE_SORT_KEY, messageSortKey, roomPartition } from '../table.js';
-import { decodeStoredMessage, encodeStoredMessage } from './stored-message.js';
+import { malformedItem, requiredNumber, type Item, type RecordRef } from './item.js';
+import { encodeStoredMessage, messageFrameFromItem } from './stored-message.js';
 import { queryAll } from './query.js';
 
 /**
@@ -20,12 +21,17 @@ import { queryAll } from './query.js';
  */
 const SEQUENCE_RETENTION_SECONDS = 30 * 86_400;
 
+const ROOM_COUNTER: RecordRef = { kind: 'room counter' };
+const ROOM_MESSAGE: RecordRef = { kind: 'room message' };
+const SENT_CLIENT_MESSAGE: RecordRef = { kind: 'sent clientMsgId' };
+
 /** The room's next `seq`. An atomic counter: concurrent senders never share one. */
 export async function nextSequence(room: string): Promise<number> {
+  const key = keys.roomSequence(room);
   const { Attributes } = await dynamo.send(
     new UpdateCommand({
       TableName: config.tableName,
-      Key: keys.roomSequence(room),
+      Key: key,
       UpdateExpression: 'ADD seq :one SET expiresAt = :expiresAt',
       ExpressionAttributeValues: {
         ':one': 1,
@@ -34,7 +40,8 @@ export async function nextSequence(room: string): Promise<number> {
       ReturnValues: 'UPDATED_NEW',
     }),
   );
-  return Number(Attributes?.seq);
+  // The returned attributes are the updated ones only: the key is not among them.
+  return requiredNumber(Attributes ?? {}, 'seq', { ...ROOM_COUNTER, ...key });
 }
 
 /** The last `seq` handed out in the room, 0 for a room without messages. */
@@ -42,8 +49,8 @@ export async function lastSequence(room: string): Promise<number> {
   const { Item } = await dynamo.send(
     new GetCommand({ TableName: config.tableName, Key: keys.roomSequence(room), ConsistentRead: true }),
   );
-  if (Item === undefined || Number(Item.expiresAt) <= nowSeconds()) return 0;
-  return Number(Item.seq);
+  if (Item === undefined || requiredNumber(Item, 'expiresAt', ROOM_COUNTER) <= nowSeconds()) return 0;
+  return requiredNumber(Item, 'seq', ROOM_COUNTER);
 }
 
 export type StoredMessage = MessageFrame & { room: string; seq: number };
@@ -83,8 +90,19 @@ export async function claimClientMessage(message: StoredMessage, sent: ClientMes
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException) || error.Item === undefined) throw error;
     // The document client leaves the failed item in DynamoDB's wire format.
-    return decodeStoredMessage(unmarshall(error.Item).message) as StoredMessage;
+    return claimedMessageFromItem(unmarshall(error.Item));
   }
+}
+
+/** The message a `clientMsgId` claim holds: a room message, so with its `room` and `seq`. */
+export function claimedMessageFromItem(item: Item): StoredMessage {
+  const message = messageFrameFromItem(item, SENT_CLIENT_MESSAGE);
+  if (!isRoomMessage(message)) throw malformedItem(item, SENT_CLIENT_MESSAGE, 'message', 'holds a message without room and seq');
+  return message;
+}
+
+function isRoomMessage(message: MessageFrame): message is StoredMessage {
+  return message.room !== undefined && message.seq !== undefined;
 }
 
 /**
@@ -146,5 +164,5 @@ export async function readHistory(room: string, afterSeq: number, limit: number)
     },
     limit,
   );
-  return items.map((item) => decodeStoredMessage(item.message));
+  return items.map((item) => messageFrameFromItem(item, ROOM_MESSAGE));
 }

@@ -2,9 +2,8 @@ import { paginateQuery, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../clients.js';
 import { config } from '../config.js';
 import { nowSeconds } from '../clock.js';
-import { CONNECTION_SORT_PREFIX } from '../table.js';
-
-type Item = Record<string, unknown>;
+import { CONNECTION_SORT_PREFIX, connectionIdFromSortKey } from '../table.js';
+import { requiredString, type Item, type RecordRef } from './item.js';
 
 /**
  * The live `CONN#…` items of one partition (a room's memberships, a user's
@@ -19,6 +18,11 @@ export function liveConnectionItemsQuery(pk: string) {
     ExpressionAttributeValues: { ':pk': pk, ':prefix': CONNECTION_SORT_PREFIX, ':now': nowSeconds() },
     ConsistentRead: true,
   } satisfies QueryCommandInput;
+}
+
+/** The connection a `CONN#…` item (membership, user's connection, everyone-set link) names in its sort key. */
+export function connectionIdOf(item: Item, record: RecordRef): string {
+  return connectionIdFromSortKey(requiredString(item, 'sk', record));
 }
 
 /** Every page of a Query, as it arrives: callers can act on one page while the next loads. */

@@ -4,6 +4,7 @@
  * read it too.
  */
 import type { MessageFrame } from '../protocol.js';
+import { malformedItem, type Item, type RecordRef } from './item.js';
 
 /**
  * A message is stored as its JSON text, not as a DynamoDB map: `data` is
@@ -15,7 +16,47 @@ export function encodeStoredMessage(message: MessageFrame): string {
   return JSON.stringify(message);
 }
 
-/** The stored message; items written before messages were stored as text hold a map. */
-export function decodeStoredMessage(stored: unknown): MessageFrame {
-  return (typeof stored === 'string' ? JSON.parse(stored) : stored) as MessageFrame;
+/**
+ * What a stored `message` attribute holds, unchecked, for checks of the table
+ * that judge it themselves; items written before messages were stored as
+ * text hold a map.
+ */
+export function decodeStoredMessage(stored: unknown): unknown {
+  return typeof stored === 'string' ? JSON.parse(stored) : stored;
+}
+
+/**
+ * The message frame in an item's `message` attribute, checked as far as
+ * this code relies on it: `data` is any JSON, so only its presence is.
+ */
+export function messageFrameFromItem(item: Item, record: RecordRef): MessageFrame {
+  if (item.message === undefined) throw malformedItem(item, record, 'message', 'is missing');
+  let frame: unknown;
+  try {
+    frame = decodeStoredMessage(item.message);
+  } catch {
+    throw malformedItem(item, record, 'message', 'is not JSON text');
+  }
+  if (!isMessageFrame(frame)) throw malformedItem(item, record, 'message', 'holds no message frame');
+  return frame;
+}
+
+function isMessageFrame(value: unknown): value is MessageFrame {
+  if (!isObject(value)) return false;
+  const { type, id, from, sentAt, room, seq } = value;
+  return (
+    type === 'message' &&
+    typeof id === 'string' &&
+    isObject(from) &&
+    typeof from.userId === 'string' &&
+    typeof from.name === 'string' &&
+    'data' in value &&
+    typeof sentAt === 'string' &&
+    (room === undefined || typeof room === 'string') &&
+    (seq === undefined || typeof seq === 'number')
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -138,7 +138,7 @@ describe('JWKS mode: which tokens pass', () => {
     await expect(auth.verifyToken(token)).resolves.toStrictEqual({
       userId: 'alice',
       name: 'Alice',
-      rooms: ['private-a'],
+      allowedRooms: ['private-a'],
       roles: ['admin'],
       tokenExpiresAt: exp,
     });

@@ -123,7 +123,7 @@ describe('Secrets Manager mode: the secret', () => {
     await expect(auth.verifyToken(await sign({ name: 'Alice', rooms: ['private-a'] }))).resolves.toMatchObject({
       userId: 'alice',
       name: 'Alice',
-      rooms: ['private-a'],
+      allowedRooms: ['private-a'],
     });
     await auth.verifyToken(await sign({ sub: 'bob' }));
     await auth.verifyToken(await sign({ sub: 'carol' }));

@@ -44,7 +44,7 @@ describe('verifyToken: valid tokens', () => {
     await expect(verifyToken(token)).resolves.toStrictEqual({
       userId: 'alice',
       name: 'Alice',
-      rooms: ['private-a', '*'],
+      allowedRooms: ['private-a', '*'],
       roles: ['admin'],
       tokenExpiresAt: exp,
     });
@@ -55,7 +55,7 @@ describe('verifyToken: valid tokens', () => {
     await expect(verifyToken(await sign({ sub: 'bob', exp }))).resolves.toStrictEqual({
       userId: 'bob',
       name: 'bob',
-      rooms: [],
+      allowedRooms: [],
       roles: [],
       tokenExpiresAt: exp,
     });
@@ -81,7 +81,7 @@ describe('verifyToken: valid tokens', () => {
     ['null', null],
   ])('treats rooms and roles that are %s as empty', async (_label, value) => {
     const identity = await verifyToken(await sign({ sub: 'bob', rooms: value, roles: value }));
-    expect(identity.rooms).toStrictEqual([]);
+    expect(identity.allowedRooms).toStrictEqual([]);
     expect(identity.roles).toStrictEqual([]);
   });
 
@@ -92,7 +92,7 @@ describe('verifyToken: valid tokens', () => {
       roles: ['admin,owner', 'reader', { role: 'x' }],
     });
     const identity = await verifyToken(token);
-    expect(identity.rooms).toStrictEqual(['private-a', 'private-d']);
+    expect(identity.allowedRooms).toStrictEqual(['private-a', 'private-d']);
     expect(identity.roles).toStrictEqual(['reader']);
   });
 
@@ -202,7 +202,7 @@ describe('mintDevToken', () => {
     const before = now();
     const token = await mintDevToken({ userId: 'carol', name: 'Carol', rooms: ['private-x'], roles: ['admin'] }, SECRET);
     const identity = await verifyToken(token);
-    expect(identity).toMatchObject({ userId: 'carol', name: 'Carol', rooms: ['private-x'], roles: ['admin'] });
+    expect(identity).toMatchObject({ userId: 'carol', name: 'Carol', allowedRooms: ['private-x'], roles: ['admin'] });
     // Default lifetime: 12 hours.
     expect(identity.tokenExpiresAt).toBeGreaterThanOrEqual(before + 12 * 3600);
     expect(identity.tokenExpiresAt).toBeLessThanOrEqual(now() + 12 * 3600);
@@ -210,7 +210,7 @@ describe('mintDevToken', () => {
 
   it('signs with JWT_SECRET from the environment by default', async () => {
     const identity = await verifyToken(await mintDevToken({ userId: 'dave' }));
-    expect(identity).toMatchObject({ userId: 'dave', name: 'dave', rooms: [], roles: [] });
+    expect(identity).toMatchObject({ userId: 'dave', name: 'dave', allowedRooms: [], roles: [] });
   });
 
   it('honours expiresIn', async () => {
@@ -247,7 +247,7 @@ describe('npm run token (local/token.ts)', () => {
     expect(identity).toMatchObject({
       userId: 'alice',
       name: 'Alice',
-      rooms: ['private-a', 'private-b'],
+      allowedRooms: ['private-a', 'private-b'],
       roles: ['admin'],
     });
   });
