@@ -1,4 +1,5 @@
-import { LARGE_ROOM_DEFAULTS } from '../lambdas/core/large-room-defaults.js';
+import { CONFIG_SETTINGS } from '../lambdas/core/config-settings.js';
+import { settingsVariables } from '../lambdas/core/settings.js';
 
 /**
  * The fan-out worker that delivers large rooms (lambdas/core/fan-out.ts):
@@ -28,15 +29,21 @@ export interface LargeRoomSettings {
   readonly workers?: number;
 }
 
-export { LARGE_ROOM_DEFAULTS };
+/** The functions' own defaults for these settings (lambdas/core/config-settings.ts). */
+export const LARGE_ROOM_DEFAULTS: Required<LargeRoomSettings> = Object.freeze({
+  threshold: CONFIG_SETTINGS.largeRoomThreshold.default,
+  batchSize: CONFIG_SETTINGS.fanOutBatchSize.default,
+  postRate: CONFIG_SETTINGS.fanOutPostRate.default,
+  workers: CONFIG_SETTINGS.fanOutWorkers.default,
+});
 
 /** The environment variables lambdas/core/config.ts reads for these settings. */
 export function largeRoomEnvironment(settings: LargeRoomSettings = {}): Record<string, string> {
   const value = { ...LARGE_ROOM_DEFAULTS, ...settings };
-  return {
-    LARGE_ROOM_THRESHOLD: String(value.threshold),
-    FANOUT_BATCH_SIZE: String(value.batchSize),
-    FANOUT_POST_RATE: String(value.postRate),
-    FANOUT_WORKERS: String(value.workers),
-  };
+  return settingsVariables(CONFIG_SETTINGS, {
+    largeRoomThreshold: value.threshold,
+    fanOutBatchSize: value.batchSize,
+    fanOutPostRate: value.postRate,
+    fanOutWorkers: value.workers,
+  });
 }

@@ -7,6 +7,8 @@
  * stack reads this without loading CDK.
  */
 import { API_GATEWAY_QUOTAS } from '../lambdas/core/api-gateway-quotas.js';
+import { CONFIG_SETTINGS } from '../lambdas/core/config-settings.js';
+import { settingsVariables } from '../lambdas/core/settings.js';
 import { fanOutWorker, largeRoomEnvironment, type LargeRoomSettings } from './fan-out-worker.js';
 import { publishEventRule } from './publish-event-rule.js';
 import { adminApi, connectAuthorizer, routes, type RouteDefinition } from './routes.js';
@@ -74,13 +76,12 @@ export function functionDefinitions(values: DeploymentValues, routeTable: readon
     POWERTOOLS_METRICS_NAMESPACE: 'Realtime',
   };
   // lambdas/core/config.ts reads these; MANAGEMENT_ENDPOINT only goes with the grant to use it.
-  const table = { ...common, POWERTOOLS_TRACE_ENABLED: String(values.tracing), TABLE_NAME: values.tableName, ...values.limitEnvironment };
+  const table = { ...common, POWERTOOLS_TRACE_ENABLED: String(values.tracing), ...settingsVariables(CONFIG_SETTINGS, { tableName: values.tableName }), ...values.limitEnvironment };
   const messaging = {
     ...table,
-    MANAGEMENT_ENDPOINT: values.callbackUrl,
-    FANOUT_QUEUE_URL: values.fanOutQueueUrl,
+    ...settingsVariables(CONFIG_SETTINGS, { managementEndpoint: values.callbackUrl, fanOutQueueUrl: values.fanOutQueueUrl }),
     ...largeRoomEnvironment(values.largeRooms),
-    ...(values.eventsOut === undefined ? {} : { EVENT_BUS_NAME: values.eventsOut.busName, EVENT_SOURCE: values.eventsOut.source }),
+    ...settingsVariables(CONFIG_SETTINGS, { eventBusName: values.eventsOut?.busName, eventSource: values.eventsOut?.source }),
   };
   const base = { memoryMb: MEMORY_MB, timeoutSeconds: ROUTE_TIMEOUT_SECONDS };
 

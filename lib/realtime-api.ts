@@ -16,7 +16,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENTS_OUT } from '../lambdas/core/events-out.js';
-import { LIMIT_VARIABLES, type Limits } from '../lambdas/core/limit-defaults.js';
+import { AUTH_SETTINGS } from '../lambdas/core/auth/auth-settings.js';
+import { CONFIG_SETTINGS, type LimitSetting } from '../lambdas/core/config-settings.js';
+import { settingsVariables } from '../lambdas/core/settings.js';
 import { TABLE_SCHEMA } from '../lambdas/core/table.js';
 import { fanOutWorker, LARGE_ROOM_DEFAULTS, type LargeRoomSettings } from './fan-out-worker.js';
 import { acknowledgeWildcardResource } from './nag.js';
@@ -26,7 +28,7 @@ import { RealtimeAlarms } from './realtime-alarms.js';
 import { functionDefinitions } from './function-definitions.js';
 import { RealtimeFunction } from './realtime-function.js';
 import { adminApi, connectAuthorizer, ROUTE_SELECTION_EXPRESSION, routes } from './routes.js';
-import { authSettings, CONTEXT_DEFAULTS, StackConfigError, validEmail, validStageName, type AuthSettings, type LogLevel } from './stack-config.js';
+import { authSettings, CONTEXT_SETTINGS, StackConfigError, validEmail, validStageName, type AuthSettings, type LogLevel } from './stack-config.js';
 
 /** The package root: handler entries in lib/routes.ts are relative to it. */
 export const PROJECT_ROOT = packageRoot();
@@ -166,7 +168,7 @@ export class RealtimeApi extends Construct {
   constructor(scope: Construct, id: string, props: RealtimeApiProps) {
     super(scope, id);
     const auth = validatedAuth(props.auth);
-    const stage = props.stage ?? CONTEXT_DEFAULTS.stage;
+    const stage = props.stage ?? CONTEXT_SETTINGS.stage.default;
     validStageName(stage, 'RealtimeApi stage');
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const largeRooms = validatedLargeRooms(props.largeRooms);
@@ -200,12 +202,12 @@ export class RealtimeApi extends Construct {
       stageName: stage,
       autoDeploy: true,
       throttle: {
-        burstLimit: props.throttling?.burstLimit ?? CONTEXT_DEFAULTS.throttlingBurstLimit,
-        rateLimit: props.throttling?.rateLimit ?? CONTEXT_DEFAULTS.throttlingRateLimit,
+        burstLimit: props.throttling?.burstLimit ?? CONTEXT_SETTINGS.throttlingBurstLimit.default,
+        rateLimit: props.throttling?.rateLimit ?? CONTEXT_SETTINGS.throttlingRateLimit.default,
       },
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs), format: webSocketAccessLogFormat() },
     });
-    if (props.apiGatewayCloudWatchRole ?? CONTEXT_DEFAULTS.apiGatewayCloudWatchRole) {
+    if (props.apiGatewayCloudWatchRole ?? CONTEXT_SETTINGS.apiGatewayCloudWatchRole.default) {
       // WebSocket stages refuse access logging ("CloudWatch Logs role ARN must
       // be set in account settings") until the account has this role.
       this.webSocketStage.node.addDependency(apiGatewayCloudWatchRole(this));
@@ -257,7 +259,7 @@ export class RealtimeApi extends Construct {
     this.eventsOutSource = eventsOut?.source;
     const eventsOutBus = this.eventsOutBus;
 
-    const tracing = props.tracing ?? CONTEXT_DEFAULTS.tracing;
+    const tracing = props.tracing ?? CONTEXT_SETTINGS.tracing.default;
     const definitions = functionDefinitions({
       tableName: this.table.tableName,
       callbackUrl: this.callbackUrl,
@@ -266,7 +268,7 @@ export class RealtimeApi extends Construct {
       limitEnvironment: limitEnvironment(props.limits),
       largeRooms,
       ...(eventsOut === undefined ? {} : { eventsOut: { busName: eventsOut.bus.eventBusArn, source: eventsOut.source } }),
-      logLevel: props.logLevel ?? CONTEXT_DEFAULTS.logLevel,
+      logLevel: props.logLevel ?? CONTEXT_SETTINGS.logLevel.default,
       tracing,
     });
     for (const definition of definitions) {
@@ -426,8 +428,10 @@ export class RealtimeApi extends Construct {
 
 /** The props' key source, checked by the same rules as the CDK context's. */
 function validatedAuth(auth: RealtimeApiAuth | undefined): AuthSettings {
-  const source: Readonly<Record<string, string | undefined>> = { ...auth };
-  return authSettings((key) => (key === 'exampleAuth' ? undefined : source[key]), {
+  const props: Readonly<Record<string, string | undefined>> = { ...auth };
+  return authSettings({
+    // The example secret is the CLI's (`npm run synth`), never the construct's.
+    get: (key) => (key === 'exampleAuth' ? undefined : props[key]),
     name: (key) => `RealtimeApi auth.${key}`,
     example: "  auth: { jwtSecretArn: 'arn:aws:secretsmanager:…:secret:<name>-<6 chars>' }   (HS256)\n  auth: { jwksUrl: 'https://<issuer>/.well-known/jwks.json', issuer: 'https://<issuer>' }   (RS256/ES256)",
   });
@@ -435,20 +439,19 @@ function validatedAuth(auth: RealtimeApiAuth | undefined): AuthSettings {
 
 /** The limits the props change, as the variables lambdas/core/config.ts reads; each must be a positive whole number. */
 function limitEnvironment(limits: RealtimeLimits = {}): Record<string, string> {
-  const given: Partial<Limits> = {
+  const given: { readonly [Name in LimitSetting]: number | undefined } = {
     maxConnectionsPerUser: limits.maxConnectionsPerUser,
     maxRoomsPerConnection: limits.maxRoomsPerConnection,
     rateLimitFrames: limits.rateLimitFrames,
     rateLimitWindowSeconds: limits.rateLimitWindow?.toSeconds(),
     historyTtlSeconds: limits.historyRetention?.toSeconds(),
   };
-  const environment: Record<string, string> = {};
-  for (const [name, value] of Object.entries(given) as [keyof Limits, number | undefined][]) {
-    if (value === undefined) continue;
-    if (!Number.isInteger(value) || value <= 0) throw new StackConfigError(`RealtimeApi limits: ${name} must be a positive whole number, got ${value}`);
-    environment[LIMIT_VARIABLES[name]] = String(value);
+  for (const [name, value] of Object.entries(given)) {
+    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
+      throw new StackConfigError(`RealtimeApi limits: ${name} must be a positive whole number, got ${value}`);
+    }
   }
-  return environment;
+  return settingsVariables(CONFIG_SETTINGS, given);
 }
 
 /** The large-room settings with their defaults, refused at synth when SQS or the rate cannot take them. */
@@ -468,11 +471,8 @@ function validatedLargeRooms(settings: LargeRoomSettings = {}): Required<LargeRo
 
 /** The authorizer's environment: which key source, and the claims it must check. */
 function authorizerEnvironment(auth: AuthSettings): Record<string, string> {
-  const claims = {
-    ...(auth.issuer === undefined ? {} : { JWT_ISSUER: auth.issuer }),
-    ...(auth.audience === undefined ? {} : { JWT_AUDIENCE: auth.audience }),
-  };
-  return auth.kind === 'secrets-manager' ? { JWT_SECRET_ARN: auth.secretArn, ...claims } : { JWT_JWKS_URL: auth.jwksUrl, ...claims };
+  const keySource = auth.kind === 'secrets-manager' ? { secretArn: auth.secretArn } : { jwksUrl: auth.jwksUrl };
+  return settingsVariables(AUTH_SETTINGS, { ...keySource, issuer: auth.issuer, audience: auth.audience });
 }
 
 /**

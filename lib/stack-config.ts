@@ -5,6 +5,7 @@
  * that fails (or, worse, lets anyone in) once deployed.
  */
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import { readSettings, type Settings, type SettingsSchema, type SettingsSource } from '../lambdas/core/settings.js';
 
 /** How the `$connect` authorizer gets its verification key (one of the two, never both). */
 export type AuthSettings =
@@ -64,18 +65,33 @@ export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
- * Every context key the app reads, with the default it falls back to. Kept
- * here, in one list, so docs/deploy.md and the error messages cannot drift.
+ * Every context key the app reads but the key source's, with the default it
+ * falls back to: the one list docs/deploy.md follows, and the defaults of the
+ * construct's props (lib/realtime-api.ts).
  */
-export const CONTEXT_DEFAULTS = {
-  stage: 'dev',
-  throttlingBurstLimit: 500,
-  throttlingRateLimit: 1000,
-  logLevel: 'INFO',
-  tracing: false,
-  apiGatewayCloudWatchRole: true,
-  eventsOut: false,
-} as const;
+export const CONTEXT_SETTINGS = {
+  stage: { key: 'stage', kind: 'string', default: 'dev', doc: 'API Gateway stage name; the stack is realtime-<stage>' },
+  removalPolicy: { key: 'removalPolicy', kind: 'enum', values: ['destroy', 'retain'], doc: 'the table, log groups and queues when the stack goes; destroy for dev, retain otherwise' },
+  throttlingBurstLimit: { key: 'throttlingBurstLimit', kind: 'positiveInt', default: 500, doc: "the WebSocket stage's default route throttling: burst" },
+  throttlingRateLimit: { key: 'throttlingRateLimit', kind: 'positiveInt', default: 1000, doc: "the WebSocket stage's default route throttling: requests per second" },
+  logLevel: { key: 'logLevel', kind: 'enum', values: LOG_LEVELS, upperCase: true, default: 'INFO', doc: "every function's POWERTOOLS_LOG_LEVEL" },
+  tracing: { key: 'tracing', kind: 'boolean', default: false, doc: 'X-Ray active tracing on every function' },
+  alarmEmail: { key: 'alarmEmail', kind: 'string', doc: 'an email address subscribed to an SNS topic every alarm notifies' },
+  eventSource: { key: 'eventSource', kind: 'string', doc: 'the EventBridge source the publish rule requires; any source when unset' },
+  eventsOut: { key: 'eventsOut', kind: 'boolean', default: false, doc: 'presence and occupancy events on the default event bus' },
+  apiGatewayCloudWatchRole: { key: 'apiGatewayCloudWatchRole', kind: 'boolean', default: true, doc: "set API Gateway's account-level CloudWatch Logs role in this stack" },
+  account: { key: 'account', kind: 'string', doc: 'deploy to this account (12 digits); environment-agnostic when unset' },
+  region: { key: 'region', kind: 'string', doc: 'deploy to this region' },
+} as const satisfies SettingsSchema;
+
+/** The keys that say how the authorizer verifies tokens: CDK context, or the construct's `auth` prop. */
+const AUTH_CONTEXT_SETTINGS = {
+  jwtSecretArn: { key: 'jwtSecretArn', kind: 'string', doc: 'HS256: the complete ARN of the Secrets Manager secret (with its 6-character suffix)' },
+  jwksUrl: { key: 'jwksUrl', kind: 'string', doc: "RS256/ES256: the https URL of an issuer's JSON Web Key Set" },
+  issuer: { key: 'issuer', kind: 'string', doc: 'the iss claim required (required with jwksUrl)' },
+  audience: { key: 'audience', kind: 'string', doc: 'the aud claim required' },
+  exampleAuth: { key: 'exampleAuth', kind: 'boolean', default: false, doc: 'with no key source given, an example secret ARN (npm run synth)' },
+} as const satisfies SettingsSchema;
 
 /** A context value that cannot be used; the message names the key and what to do. */
 export class StackConfigError extends Error {
@@ -85,45 +101,57 @@ export class StackConfigError extends Error {
 /** What `node.tryGetContext` gives: a string from `-c`, anything JSON from cdk.json. */
 export type ContextReader = (key: string) => unknown;
 
-/** Where settings come from, for messages that name a setting as its user wrote it. */
-export interface SettingsSource {
-  readonly name: (key: string) => string;
+/** Where the key source's settings come from, named as their user wrote them. */
+export interface AuthSettingsSource extends SettingsSource {
   /** The ways to give a key source, for the message that finds none (or both). */
   readonly example: string;
 }
 
-const CONTEXT_SOURCE: SettingsSource = {
-  name: (key) => `context "${key}"`,
-  example:
-    '  -c jwtSecretArn=arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>   (HS256, secret in Secrets Manager)\n' +
-    '  -c jwksUrl=https://<issuer>/.well-known/jwks.json -c issuer=https://<issuer>   (RS256/ES256, e.g. Cognito)\n' +
-    '(optional: -c audience=<aud>; with jwtSecretArn also -c issuer=<iss>)',
-};
+function contextSource(context: ContextReader): AuthSettingsSource {
+  return {
+    get: context,
+    name: (key) => `context "${key}"`,
+    example:
+      '  -c jwtSecretArn=arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>   (HS256, secret in Secrets Manager)\n' +
+      '  -c jwksUrl=https://<issuer>/.well-known/jwks.json -c issuer=https://<issuer>   (RS256/ES256, e.g. Cognito)\n' +
+      '(optional: -c audience=<aud>; with jwtSecretArn also -c issuer=<iss>)',
+  };
+}
 
 /** Reads and checks every setting; throws StackConfigError on the first bad one. */
 export function readStackSettings(context: ContextReader): StackSettings {
-  const stage = validStageName(text(context, 'stage') ?? CONTEXT_DEFAULTS.stage, 'context "stage"');
-  const alarmEmail = text(context, 'alarmEmail');
-  if (alarmEmail !== undefined) validEmail(alarmEmail, 'context "alarmEmail"');
-  const account = text(context, 'account');
-  if (account !== undefined && !/^\d{12}$/.test(account)) {
-    throw new StackConfigError(`context "account" must be a 12-digit AWS account id, got "${account}"`);
+  const source = contextSource(context);
+  const settings = readChecked(CONTEXT_SETTINGS, source);
+  const stage = validStageName(settings.stage, source.name('stage'));
+  if (settings.alarmEmail !== undefined) validEmail(settings.alarmEmail, source.name('alarmEmail'));
+  if (settings.account !== undefined && !/^\d{12}$/.test(settings.account)) {
+    throw new StackConfigError(`${source.name('account')} must be a 12-digit AWS account id, got "${settings.account}"`);
   }
+  const removalPolicy = settings.removalPolicy ?? (stage === 'dev' ? 'destroy' : 'retain');
   return {
     stage,
-    removalPolicy: removalPolicy(context, stage),
-    auth: authSettings(context),
-    throttlingBurstLimit: positiveInt(context, 'throttlingBurstLimit') ?? CONTEXT_DEFAULTS.throttlingBurstLimit,
-    throttlingRateLimit: positiveInt(context, 'throttlingRateLimit') ?? CONTEXT_DEFAULTS.throttlingRateLimit,
-    logLevel: logLevel(context),
-    tracing: bool(context, 'tracing') ?? CONTEXT_DEFAULTS.tracing,
-    apiGatewayCloudWatchRole: bool(context, 'apiGatewayCloudWatchRole') ?? CONTEXT_DEFAULTS.apiGatewayCloudWatchRole,
-    eventsOut: bool(context, 'eventsOut') ?? CONTEXT_DEFAULTS.eventsOut,
-    ...optional('alarmEmail', alarmEmail),
-    ...optional('eventSource', text(context, 'eventSource')),
-    ...optional('account', account),
-    ...optional('region', text(context, 'region')),
+    removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    auth: authSettings(source),
+    throttlingBurstLimit: settings.throttlingBurstLimit,
+    throttlingRateLimit: settings.throttlingRateLimit,
+    logLevel: settings.logLevel,
+    tracing: settings.tracing,
+    apiGatewayCloudWatchRole: settings.apiGatewayCloudWatchRole,
+    eventsOut: settings.eventsOut,
+    ...optional('alarmEmail', settings.alarmEmail),
+    ...optional('eventSource', settings.eventSource),
+    ...optional('account', settings.account),
+    ...optional('region', settings.region),
   };
+}
+
+/** `readSettings`, failing with a StackConfigError: bin/app.ts prints those as a message, not a stack trace. */
+function readChecked<Schema extends SettingsSchema>(schema: Schema, source: SettingsSource): Settings<Schema> {
+  try {
+    return readSettings(schema, source);
+  } catch (error) {
+    throw new StackConfigError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /**
@@ -158,12 +186,10 @@ export const EXAMPLE_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012
  * (it refuses to start, so every handshake fails after a "successful"
  * deploy); both would leave which one wins to whoever reads the code.
  */
-export function authSettings(context: ContextReader, source: SettingsSource = CONTEXT_SOURCE): AuthSettings {
+export function authSettings(source: AuthSettingsSource): AuthSettings {
   const { name, example } = source;
-  const jwksUrl = text(context, 'jwksUrl');
-  const secretArn = text(context, 'jwtSecretArn') ?? (jwksUrl === undefined && bool(context, 'exampleAuth') === true ? EXAMPLE_SECRET_ARN : undefined);
-  const issuer = text(context, 'issuer');
-  const audience = text(context, 'audience');
+  const { jwtSecretArn, jwksUrl, issuer, audience, exampleAuth } = readChecked(AUTH_CONTEXT_SETTINGS, source);
+  const secretArn = jwtSecretArn ?? (jwksUrl === undefined && exampleAuth ? EXAMPLE_SECRET_ARN : undefined);
   if (secretArn !== undefined && jwksUrl !== undefined) {
     throw new StackConfigError(`${name('jwtSecretArn')} and ${name('jwksUrl')} are both set; give exactly one:\n${example}`);
   }
@@ -191,54 +217,12 @@ export function authSettings(context: ContextReader, source: SettingsSource = CO
   return { kind: 'jwks', jwksUrl: url, issuer, ...claims };
 }
 
-function removalPolicy(context: ContextReader, stage: string): RemovalPolicy {
-  const raw = text(context, 'removalPolicy');
-  if (raw === undefined) return stage === 'dev' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-  if (raw === 'destroy') return RemovalPolicy.DESTROY;
-  if (raw === 'retain') return RemovalPolicy.RETAIN;
-  throw new StackConfigError(`context "removalPolicy" must be "destroy" or "retain", got "${raw}"`);
-}
-
-function logLevel(context: ContextReader): LogLevel {
-  const raw = (text(context, 'logLevel') ?? CONTEXT_DEFAULTS.logLevel).toUpperCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
-    throw new StackConfigError(`context "logLevel" must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
-  }
-  return raw as LogLevel;
-}
-
 function isHttpsUrl(raw: string): boolean {
   try {
     return new URL(raw).protocol === 'https:';
   } catch {
     return false;
   }
-}
-
-function text(context: ContextReader, key: string): string | undefined {
-  const value = context(key);
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new StackConfigError(`context "${key}" must be a string, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-// `-c key=value` always gives a string; cdk.json may give a number or boolean.
-function positiveInt(context: ContextReader, key: string): number | undefined {
-  const value = context(key);
-  if (value === undefined || value === null || value === '') return undefined;
-  const number = typeof value === 'string' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number <= 0) {
-    throw new StackConfigError(`context "${key}" must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return number;
-}
-
-function bool(context: ContextReader, key: string): boolean | undefined {
-  const value = context(key);
-  if (value === undefined || value === null || value === '') return undefined;
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw new StackConfigError(`context "${key}" must be true or false, got ${JSON.stringify(value)}`);
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

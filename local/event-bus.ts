@@ -1,7 +1,5 @@
 import { LocalEventBus } from './local-event-bus.js';
-
-/** The bus the local stack names in `EVENT_BUS_NAME` unless one is set. */
-export const LOCAL_EVENT_BUS_NAME = 'realtime-local';
+import { LOCAL_STACK_SETTINGS } from './local-settings.js';
 
 /**
  * Starts the local EventBridge endpoint and points the handlers at it, as the
@@ -13,6 +11,6 @@ export async function startEventBus(log?: (line: string) => void): Promise<Local
   const bus = new LocalEventBus(log === undefined ? {} : { log });
   await bus.start();
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.endpoint;
-  process.env.EVENT_BUS_NAME ??= LOCAL_EVENT_BUS_NAME;
+  process.env[LOCAL_STACK_SETTINGS.eventBusName.key] ??= LOCAL_STACK_SETTINGS.eventBusName.default;
   return bus;
 }

@@ -1,5 +1,6 @@
+import { CONFIG_SETTINGS } from '../lambdas/core/config-settings.js';
+import { environmentSource, readSettings } from '../lambdas/core/settings.js';
 import { fanOutWorker } from '../lib/fan-out-worker.js';
-import { LARGE_ROOM_DEFAULTS } from '../lambdas/core/large-room-defaults.js';
 import { LocalQueue, type QueueHandler } from './local-queue.js';
 import { loadEntry } from './routing.js';
 
@@ -11,7 +12,8 @@ import { loadEntry } from './routing.js';
  * the local gateway runs functions; without it the worker runs in this process.
  */
 export async function startFanOutQueue(log?: (line: string) => void, invokeWorker?: QueueHandler): Promise<LocalQueue> {
-  const workers = Number(process.env.FANOUT_WORKERS ?? LARGE_ROOM_DEFAULTS.workers);
+  // The queue's maximum concurrency: FANOUT_WORKERS, read as the functions read it.
+  const { fanOutWorkers: workers } = readSettings({ fanOutWorkers: CONFIG_SETTINGS.fanOutWorkers }, environmentSource());
   const queue = new LocalQueue({
     name: fanOutWorker.name,
     handler: () => (invokeWorker === undefined ? loadEntry<QueueHandler>(fanOutWorker.entry) : Promise.resolve(invokeWorker)),

@@ -17,25 +17,32 @@ import type { LocalQueue } from './local-queue.js';
 import { assertPortFree } from './ports.js';
 import { ensureTable } from './table-setup.js';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { EVENTS_OUT } from '../lambdas/core/events-out.js';
-import { LIMIT_VARIABLES } from '../lambdas/core/limit-defaults.js';
+import { AUTH_SETTINGS } from '../lambdas/core/auth/auth-settings.js';
+import { CONFIG_SETTINGS, LIMIT_SETTINGS } from '../lambdas/core/config-settings.js';
+import { environmentSource, isGiven, readSettings, settingsVariables } from '../lambdas/core/settings.js';
 import { fanOutWorker } from '../lib/fan-out-worker.js';
 import { packageRoot } from '../lib/package-root.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/stack-config.js';
 import { bundleDefinedFunctions, isolatedFunctions } from './lambda/local-deployment.js';
+import { LOCAL_STACK_SETTINGS } from './local-settings.js';
 
 const PROJECT_ROOT = packageRoot();
 
-/** The authorizer's key source and claims, as the shell gives them locally (JWT_SECRET: development tokens). */
-const AUTHORIZER_VARIABLES = ['JWT_SECRET', 'JWT_JWKS_URL', 'JWT_ISSUER', 'JWT_AUDIENCE'];
-
-function variablesOf(environment: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(names.flatMap((name) => (environment[name] === undefined || environment[name] === '' ? [] : [[name, environment[name]]])));
+/** The limit variables the shell sets, passed on as the construct's `limits` prop would set them. */
+function limitVariables(environment: NodeJS.ProcessEnv): Record<string, string> {
+  const names = LIMIT_SETTINGS.map((limit) => CONFIG_SETTINGS[limit].key);
+  return Object.fromEntries(
+    names.flatMap((name) => {
+      const value = environment[name];
+      return value === undefined || value === '' ? [] : [[name, value]];
+    }),
+  );
 }
 
-function logLevelOf(value: string | undefined): LogLevel {
-  const level = (value ?? 'WARN').toUpperCase();
-  return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : 'WARN';
+/** The level as CDK would set it; one Powertools knows but the stack does not take (TRACE, say) falls back to the default. */
+function logLevelOf(value: string): LogLevel {
+  const level = value.toUpperCase();
+  return (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : LOCAL_STACK_SETTINGS.logLevel.default;
 }
 
 export interface LocalStackOptions {
@@ -86,15 +93,16 @@ export interface LocalStack {
  * their environment once, when first imported.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  process.env.TABLE_NAME ??= 'realtime-local';
+  const local = readSettings(LOCAL_STACK_SETTINGS, environmentSource());
   // Local runs sign and verify with HS256 unless another verification mode is configured.
-  const devTokens = process.env.JWT_JWKS_URL === undefined && process.env.JWT_SECRET_ARN === undefined;
-  if (devTokens) process.env.JWT_SECRET ??= DEV_JWT_SECRET;
+  const devTokens = local.jwksUrl === undefined && !isGiven(process.env[AUTH_SETTINGS.secretArn.key]);
+  const jwtSecret = local.jwtSecret ?? (devTokens ? DEV_JWT_SECRET : undefined);
+  // Handlers run in this process read these here; isolated ones get them from their definitions.
+  Object.assign(process.env, settingsVariables(LOCAL_STACK_SETTINGS, { tableName: local.tableName, jwtSecret, logLevel: local.logLevel }));
   process.env.AWS_REGION ??= 'us-east-1';
   const region = process.env.AWS_REGION;
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  const tableName = process.env.TABLE_NAME;
+  const tableName = local.tableName;
 
   if (options.port !== 0) await assertPortFree(options.port, 'PORT');
   await assertPortFree(options.dynamoDbPort, 'DYNAMODB_PORT');
@@ -129,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const invokeWorker = async (event: SQSEvent) => (gateway as LocalGateway).functions.invoke<SQSBatchResponse | void>(fanOutWorker.name, fanOutWorker.entry, event);
     queue = await startFanOutQueue(options.log, options.functions === 'in-process' ? undefined : invokeWorker);
     eventBus = await startEventBus(options.logEvents === false ? undefined : options.log);
-    const busName = process.env.EVENT_BUS_NAME;
+    const busName = local.eventBusName;
 
     gateway = new LocalGateway({
       port: options.port,
@@ -146,12 +154,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               tableName,
               dynamoDbEndpoint,
               fanOutQueue: { url: queue.queueUrl, endpoint: queue.endpoint },
-              ...(busName === undefined || busName === ''
-                ? {}
-                : { eventsOut: { endpoint: eventBus.endpoint, busName, source: process.env.EVENT_SOURCE ?? EVENTS_OUT.defaultSource } }),
-              authorizerEnvironment: variablesOf(process.env, AUTHORIZER_VARIABLES),
-              limitEnvironment: variablesOf(process.env, Object.values(LIMIT_VARIABLES)),
-              logLevel: logLevelOf(process.env.POWERTOOLS_LOG_LEVEL),
+              ...(busName === '' ? {} : { eventsOut: { endpoint: eventBus.endpoint, busName, source: local.eventSource } }),
+              authorizerEnvironment: settingsVariables(AUTH_SETTINGS, { secret: jwtSecret, jwksUrl: local.jwksUrl, issuer: local.issuer, audience: local.audience }),
+              limitEnvironment: limitVariables(process.env),
+              logLevel: logLevelOf(local.logLevel),
               ...(bundles === undefined ? {} : { bundles }),
               ...(options.log === undefined ? {} : { log: options.log }),
             }),

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { kib } from '../client/build.js';
-import { API_GATEWAY_QUOTAS } from '../lambdas/core/api-gateway-quotas.js';
+import { environmentSource, readSettings, type Settings } from '../lambdas/core/settings.js';
 import { mintDevToken } from './dev-token.js';
-import { LOCAL_EVENT_BUS_NAME } from './event-bus.js';
+import { NPM_START_SETTINGS, settingsHelp } from './local-settings.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 
 const REQUIRED_NODE = 22;
@@ -37,18 +37,23 @@ if (args.help) {
   --persist DIR    keep DynamoDB Local's data in DIR (default: in memory)
   --quiet-events   do not print the events out (room occupied, user joined…) as they arrive
 
-environment: PORT (3001), DYNAMODB_PORT (8000), TABLE_NAME (realtime-local),
-JWT_SECRET (a local development default), CONNECTION_IDLE_SECONDS (${API_GATEWAY_QUOTAS.idleTimeoutSeconds}),
-CONNECTION_MAX_SECONDS (${API_GATEWAY_QUOTAS.maxConnectionSeconds}), POWERTOOLS_LOG_LEVEL (WARN),
-EVENT_BUS_NAME (${LOCAL_EVENT_BUS_NAME}; set it empty to turn events out off)`);
+environment (VARIABLE=its default):
+${settingsHelp(NPM_START_SETTINGS)}`);
   process.exit(0);
+}
+
+let settings: Settings<typeof NPM_START_SETTINGS>;
+try {
+  settings = readSettings(NPM_START_SETTINGS, environmentSource());
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
 }
 
 let stack: LocalStack | undefined;
 
 function eventsOut(started: LocalStack): string {
-  const bus = process.env.EVENT_BUS_NAME;
-  if (bus === undefined || bus === '') return 'off (EVENT_BUS_NAME is empty)';
+  const bus = settings.eventBusName;
+  if (bus === '') return `off (${NPM_START_SETTINGS.eventBusName.key} is empty)`;
   const printed = args['quiet-events'] === true ? 'not printed (--quiet-events)' : 'printed below as they arrive';
   return `PutEvents ${started.eventBus.endpoint}  bus ${bus}, ${printed}`;
 }
@@ -66,11 +71,11 @@ async function shutdown(signal: string): Promise<void> {
 
 try {
   stack = await startLocalStack({
-    port: Number(process.env.PORT ?? 3001),
-    dynamoDbPort: Number(process.env.DYNAMODB_PORT ?? 8000),
+    port: settings.port,
+    dynamoDbPort: settings.dynamoDbPort,
     ...(args.persist === undefined ? {} : { persistDir: args.persist }),
-    idleTimeoutSeconds: Number(process.env.CONNECTION_IDLE_SECONDS ?? API_GATEWAY_QUOTAS.idleTimeoutSeconds),
-    maxConnectionSeconds: Number(process.env.CONNECTION_MAX_SECONDS ?? API_GATEWAY_QUOTAS.maxConnectionSeconds),
+    idleTimeoutSeconds: settings.connectionIdleSeconds,
+    maxConnectionSeconds: settings.connectionMaxSeconds,
     log: (line) => console.log(`${new Date().toISOString().slice(11, 19)}  ${line}`),
     logEvents: args['quiet-events'] !== true,
   });

@@ -11,7 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { LIMIT_DEFAULTS } from '../../lambdas/core/limit-defaults.js';
+import { CONFIG_SETTINGS } from '../../lambdas/core/config-settings.js';
 import { RealtimeApi, type RealtimeApiProps } from '../../lib/realtime-api.js';
 import { StackConfigError } from '../../lib/stack-config.js';
 import { JWKS, SECRET_ARN } from './synth.js';
@@ -90,11 +90,11 @@ describe('limits', () => {
       if (name === 'authorizer') continue;
       const environment = environmentOf(built.template, functionId(built, name));
       expect(environment).toMatchObject({ MAX_ROOMS_PER_CONNECTION: '10', HISTORY_TTL_SECONDS: '3600', RATE_LIMIT_WINDOW_SECONDS: '60' });
-      // Left out: the code's own default applies (lambdas/core/limit-defaults.ts).
+      // Left out: the code's own default applies (lambdas/core/config-settings.ts).
       expect(environment).not.toHaveProperty('MAX_CONNECTIONS_PER_USER');
       expect(environment).not.toHaveProperty('RATE_LIMIT_FRAMES');
     }
-    expect(LIMIT_DEFAULTS.maxConnectionsPerUser).toBe(5);
+    expect(CONFIG_SETTINGS.maxConnectionsPerUser.default).toBe(5);
   });
 
   it.each([

@@ -9,7 +9,7 @@ import { App, RemovalPolicy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, RealtimeStack, type RealtimeStackProps } from '../../lib/realtime-stack.js';
-import { CONTEXT_DEFAULTS, EXAMPLE_SECRET_ARN, readStackSettings, StackConfigError } from '../../lib/stack-config.js';
+import { CONTEXT_SETTINGS, EXAMPLE_SECRET_ARN, readStackSettings, StackConfigError } from '../../lib/stack-config.js';
 import { cdkJsonContext, JWKS, SECRET_ARN, synthesize, type Synthesized } from './synth.js';
 import {
   actionsOf,
@@ -104,9 +104,9 @@ describe('stage and removal policy', () => {
     const defaults = settings({ jwtSecretArn: SECRET_ARN });
     expect(defaults).toMatchObject({ stage: 'dev', removalPolicy: RemovalPolicy.DESTROY });
     expect(readStackSettings((key) => (key === 'jwtSecretArn' ? SECRET_ARN : undefined))).toMatchObject({
-      stage: CONTEXT_DEFAULTS.stage,
-      throttlingBurstLimit: CONTEXT_DEFAULTS.throttlingBurstLimit,
-      throttlingRateLimit: CONTEXT_DEFAULTS.throttlingRateLimit,
+      stage: CONTEXT_SETTINGS.stage.default,
+      throttlingBurstLimit: CONTEXT_SETTINGS.throttlingBurstLimit.default,
+      throttlingRateLimit: CONTEXT_SETTINGS.throttlingRateLimit.default,
       removalPolicy: RemovalPolicy.DESTROY,
     });
   });

@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LARGE_ROOM_DEFAULTS } from '../../lambdas/core/large-room-defaults.js';
+import { LARGE_ROOM_DEFAULTS } from '../../lib/fan-out-worker.js';
 import { functionDefinitions } from '../../lib/function-definitions.js';
 import { PROJECT_ROOT } from '../../lib/realtime-stack.js';
 import * as gateway from '../../local/gateway/events.js';

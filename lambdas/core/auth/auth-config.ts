@@ -2,8 +2,11 @@
  * The `$connect` authorizer's settings, read once at module load and checked
  * there so a misconfigured authorizer fails at cold start instead of denying
  * every handshake. Deliberately separate from `../config.ts`: that module
- * requires TABLE_NAME, and the authorizer function has no table.
+ * requires TABLE_NAME, and the authorizer function has no table. The
+ * variables and their defaults are in auth-settings.ts.
  */
+import { environmentSource, isGiven, readSettings, type Settings } from '../settings.js';
+import { AUTH_SETTINGS } from './auth-settings.js';
 
 /**
  * The asymmetric algorithms an issuer's JWKS may be trusted for. HMAC is left
@@ -12,9 +15,6 @@
  */
 export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256'] as const;
 export type JwksAlgorithm = (typeof JWKS_ALGORITHMS)[number];
-
-/** jose's own default, spelled out so the documented default cannot drift. */
-export const DEFAULT_JWKS_COOLDOWN_MS = 30_000;
 
 /** Where the verification key comes from; only `verify-token.ts` looks inside. */
 export type TokenKeySource =
@@ -58,28 +58,19 @@ export interface AuthConfig {
 /** RFC 7518 §3.2: an HS256 key MUST be at least as long as the hash output. */
 export const MIN_HS256_SECRET_BYTES = 32;
 
-const MODE_VARIABLES = ['JWT_JWKS_URL', 'JWT_SECRET_ARN', 'JWT_SECRET'] as const;
+/** The key sources, exactly one of which must be set. */
+const MODES = ['jwksUrl', 'secretArn', 'secret'] as const;
+const MODE_VARIABLES = MODES.map((mode) => AUTH_SETTINGS[mode].key);
+
+/** These only mean something with a JWKS. */
+const JWKS_ONLY = ['algorithms', 'jwksCooldownMs'] as const;
 
 // Plain http is only acceptable where nobody sits between the function and the
 // key server: a tampered JWKS would let its author sign any identity.
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-function optionalText(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function nonNegativeInt(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`Environment variable ${name} must be a non-negative integer, got "${raw}"`);
-  }
-  return value;
-}
+type AuthEnvironment = Settings<typeof AUTH_SETTINGS>;
 
 function hs256Secret(secret: string): TokenKeySource {
   const bytes = new TextEncoder().encode(secret);
@@ -117,9 +108,7 @@ function isJwksAlgorithm(name: string): name is JwksAlgorithm {
   return (JWKS_ALGORITHMS as readonly string[]).includes(name);
 }
 
-function jwksAlgorithms(env: Env): JwksAlgorithm[] {
-  const raw = optionalText(env, 'JWT_ALGORITHMS') ?? 'RS256,ES256';
-  const names = raw.split(',').map((name) => name.trim());
+function jwksAlgorithms(names: readonly string[]): JwksAlgorithm[] {
   const algorithms: JwksAlgorithm[] = [];
   for (const name of names) {
     if (name.startsWith('HS')) {
@@ -133,45 +122,45 @@ function jwksAlgorithms(env: Env): JwksAlgorithm[] {
   return algorithms;
 }
 
-function keySource(env: Env): TokenKeySource {
-  const set = MODE_VARIABLES.filter((name) => optionalText(env, name) !== undefined);
+function keySource(settings: AuthEnvironment, env: Env): TokenKeySource {
+  const set = MODES.filter((mode) => settings[mode] !== undefined).map((mode) => AUTH_SETTINGS[mode].key);
   if (set.length > 1) {
     throw new Error(`Only one of ${MODE_VARIABLES.join(', ')} may be set; found ${set.join(' and ')}`);
   }
-  const jwks = optionalText(env, 'JWT_JWKS_URL');
-  if (jwks === undefined) {
-    // These only mean something with a JWKS; set alongside a secret they would
-    // suggest a protection (e.g. RS256 only) that is not in force.
-    for (const name of ['JWT_ALGORITHMS', 'JWT_JWKS_COOLDOWN_MS']) {
-      if (optionalText(env, name) !== undefined) throw new Error(`Environment variable ${name} applies only with JWT_JWKS_URL`);
+  if (settings.jwksUrl === undefined) {
+    // Set alongside a secret, these would suggest a protection (e.g. RS256
+    // only) that is not in force. Whether they were set is the environment's
+    // to say: the settings hold their defaults either way.
+    for (const name of JWKS_ONLY) {
+      const { key } = AUTH_SETTINGS[name];
+      if (isGiven(env[key])) throw new Error(`Environment variable ${key} applies only with JWT_JWKS_URL`);
     }
   } else {
     // An issuer's keys sign tokens for all of its clients and audiences; only
     // `iss` ties a token to the issuer these keys belong to.
-    if (optionalText(env, 'JWT_ISSUER') === undefined) {
+    if (settings.issuer === undefined) {
       throw new Error('Environment variable JWT_ISSUER is required with JWT_JWKS_URL');
     }
     return {
       kind: 'jwks',
-      url: jwksUrl(jwks),
-      algorithms: Object.freeze(jwksAlgorithms(env)),
-      cooldownMs: nonNegativeInt(env, 'JWT_JWKS_COOLDOWN_MS', DEFAULT_JWKS_COOLDOWN_MS),
+      url: jwksUrl(settings.jwksUrl),
+      algorithms: Object.freeze(jwksAlgorithms(settings.algorithms)),
+      cooldownMs: settings.jwksCooldownMs,
     };
   }
-  const arn = optionalText(env, 'JWT_SECRET_ARN');
-  if (arn !== undefined) return secretsManagerSecret(arn);
-  const secret = optionalText(env, 'JWT_SECRET');
-  if (secret !== undefined) return hs256Secret(secret);
+  if (settings.secretArn !== undefined) return secretsManagerSecret(settings.secretArn);
+  if (settings.secret !== undefined) return hs256Secret(settings.secret);
   throw new Error(`Missing required environment variable: set one of ${MODE_VARIABLES.join(', ')}`);
 }
 
 /** Exported so tests can check the validation without reloading the module. */
 export function readAuthConfig(env: Env = process.env): AuthConfig {
+  const settings = readSettings(AUTH_SETTINGS, environmentSource(env));
   return Object.freeze({
-    keySource: Object.freeze(keySource(env)),
-    issuer: optionalText(env, 'JWT_ISSUER'),
-    audience: optionalText(env, 'JWT_AUDIENCE'),
-    clockToleranceSeconds: nonNegativeInt(env, 'JWT_CLOCK_TOLERANCE_SECONDS', 5),
+    keySource: Object.freeze(keySource(settings, env)),
+    issuer: settings.issuer,
+    audience: settings.audience,
+    clockToleranceSeconds: settings.clockToleranceSeconds,
   });
 }
 

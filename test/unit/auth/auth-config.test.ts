@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_JWKS_COOLDOWN_MS, MIN_HS256_SECRET_BYTES, readAuthConfig } from '../../../lambdas/core/auth/auth-config.js';
+import { MIN_HS256_SECRET_BYTES, readAuthConfig } from '../../../lambdas/core/auth/auth-config.js';
+import { AUTH_SETTINGS } from '../../../lambdas/core/auth/auth-settings.js';
 import { DEV_JWT_SECRET } from '../../../local/dev-token.js';
 
 // The module also reads process.env once when it loads; give it a valid
@@ -81,9 +82,9 @@ describe('readAuthConfig: JWT_JWKS_URL', () => {
       kind: 'jwks',
       url: JWKS_URL,
       algorithms: ['RS256', 'ES256'],
-      cooldownMs: DEFAULT_JWKS_COOLDOWN_MS,
+      cooldownMs: AUTH_SETTINGS.jwksCooldownMs.default,
     });
-    expect(DEFAULT_JWKS_COOLDOWN_MS).toBe(30_000);
+    expect(AUTH_SETTINGS.jwksCooldownMs.default).toBe(30_000);
     expect(config).toMatchObject({ issuer: ISSUER, audience: undefined, clockToleranceSeconds: 5 });
   });
 
