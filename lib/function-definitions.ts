@@ -8,6 +8,7 @@
  */
 import { API_GATEWAY_QUOTAS } from '../lambdas/core/api-gateway-quotas.js';
 import { CONFIG_SETTINGS } from '../lambdas/core/config-settings.js';
+import { OBSERVABILITY_SETTINGS } from '../lambdas/core/observability-settings.js';
 import { settingsVariables } from '../lambdas/core/settings.js';
 import { fanOutWorker, largeRoomEnvironment, type LargeRoomSettings } from './fan-out-worker.js';
 import { publishEventRule } from './publish-event-rule.js';
@@ -71,12 +72,12 @@ export function functionDefinitions(values: DeploymentValues, routeTable: readon
   const common = {
     // Source maps (bundled beside each handler) for stack traces.
     NODE_OPTIONS: '--enable-source-maps',
-    POWERTOOLS_SERVICE_NAME: 'realtime',
     POWERTOOLS_LOG_LEVEL: values.logLevel,
-    POWERTOOLS_METRICS_NAMESPACE: 'Realtime',
+    ...settingsVariables(OBSERVABILITY_SETTINGS, { serviceName: OBSERVABILITY_SETTINGS.serviceName.default, metricsNamespace: OBSERVABILITY_SETTINGS.metricsNamespace.default }),
   };
   // lambdas/core/config.ts reads these; MANAGEMENT_ENDPOINT only goes with the grant to use it.
-  const table = { ...common, POWERTOOLS_TRACE_ENABLED: String(values.tracing), ...settingsVariables(CONFIG_SETTINGS, { tableName: values.tableName }), ...values.limitEnvironment };
+  // The authorizer carries no tracer (lambdas/core/tracing.ts), so only these say whether to trace.
+  const table = { ...common, ...settingsVariables(OBSERVABILITY_SETTINGS, { tracing: values.tracing }), ...settingsVariables(CONFIG_SETTINGS, { tableName: values.tableName }), ...values.limitEnvironment };
   const messaging = {
     ...table,
     ...settingsVariables(CONFIG_SETTINGS, { managementEndpoint: values.callbackUrl, fanOutQueueUrl: values.fanOutQueueUrl }),

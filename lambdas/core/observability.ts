@@ -1,7 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'realtime';
+import { OBSERVABILITY_SETTINGS } from './observability-settings.js';
+import { environmentSource, readSettings } from './settings.js';
+
+export const observability = readSettings(OBSERVABILITY_SETTINGS, environmentSource());
+const { serviceName } = observability;
 
 /** One structured logger for the whole function; handlers add per-request keys. */
 export const logger = new Logger({ serviceName });
@@ -11,7 +15,7 @@ export const logger = new Logger({ serviceName });
  * invocation by the handler. `POWERTOOLS_METRICS_DISABLED=true` (local runs,
  * tests) keeps them out of the output.
  */
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Realtime', serviceName });
+export const metrics = new Metrics({ namespace: observability.metricsNamespace, serviceName });
 
 export type MetricName =
   | 'ConnectionsOpened'

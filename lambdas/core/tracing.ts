@@ -1,4 +1,5 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { observability } from './observability.js';
 
 /**
  * X-Ray tracing of the function's AWS calls, present only where the
@@ -9,10 +10,9 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
  * off by default (bench/cold-start.ts). Not in the logger's module, so the
  * authorizer (which reads no table and posts nothing) does not carry it.
  */
-export const tracer: Tracer | undefined =
-  process.env.POWERTOOLS_TRACE_ENABLED === 'true'
-    ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'realtime' })
-    : undefined;
+export const tracer: Tracer | undefined = observability.tracing
+  ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName: observability.serviceName })
+  : undefined;
 
 /** The client, captured for X-Ray when tracing is on: each of its calls becomes a subsegment. */
 export function traceClient<Client extends object>(client: Client): Client {
