@@ -6,8 +6,8 @@ import { observability } from './observability.js';
  * function runs with POWERTOOLS_TRACE_ENABLED=true, which
  * lib/function-definitions.ts sets exactly when the deployment turns X-Ray
  * on. Loaded only then: the X-Ray SDK is about 125 KiB of every bundle, and
- * evaluating it would cost every cold start some 10 ms for tracing that is
- * off by default (bench/cold-start.ts). Not in the logger's module, so the
+ * evaluating it would cost every cold start some 5 to 10 ms for tracing that
+ * is off by default (bench/cold-start.ts). Not in the logger's module, so the
  * authorizer (which reads no table and posts nothing) does not carry it.
  */
 export const tracer: Tracer | undefined = observability.tracing
