@@ -309,8 +309,8 @@ describe('functions', () => {
     // 400 → 450 KiB: events out's EventBridge client (about 22 KiB in every function that can post, hence purge and announce
     // departures), measured at +1 to +2 ms of init over 30 interleaved cold imports.
     // 450 → 575 KiB: Powertools Tracer and the X-Ray SDK (about 125 KiB in every function but the authorizer), which
-    // lambdas/core/tracing.ts evaluates only when tracing is on: an untraced cold start only reads past it. With middy,
-    // measured at +5 ms of init (ping, median of 25 alternating cold imports: 83.7 → 88.7 ms).
+    // lambdas/core/tracing.ts evaluates only when tracing is on: an untraced cold start only compiles past it, measured
+    // at +5 to +10 ms of init (medians of 25 alternating cold imports: ping 83.7 → 88.7 ms, send-message 87.0 → 97.0 ms).
     const authorizer = functionBuiltFrom(connectAuthorizer.entry);
     const size = (id: string) => {
       const kib = Buffer.byteLength(synth.bundleOf(id).code) / 1024;
