@@ -8,8 +8,9 @@ import { observability } from './observability.js';
  * on. Loaded only then: evaluating the tracer and the X-Ray SDK adds about
  * 14 ms to a cold start (send-message, median of 15 imports), which an
  * untraced function, the default, does not pay. It still compiles past
- * their 125 KiB in the bundle, some 5 to 10 ms (bench/cold-start.ts). Not in the logger's module, so the
- * authorizer (which reads no table and posts nothing) does not carry it.
+ * their 125 KiB in the bundle, some 5 to 10 ms (bench/cold-start.ts). Not
+ * in the logger's module, so the authorizer (which reads no table and posts
+ * nothing) does not carry it.
  */
 export const tracer: Tracer | undefined = observability.tracing
   ? new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName: observability.serviceName })
