@@ -109,7 +109,7 @@ export interface RealtimeApiProps {
   readonly largeRooms?: LargeRoomSettings;
   /** Every function's POWERTOOLS_LOG_LEVEL. @default 'INFO' */
   readonly logLevel?: LogLevel;
-  /** X-Ray active tracing on every function. @default false */
+  /** X-Ray active tracing on every function, their AWS calls and fan-outs captured (docs/operations.md). @default false */
   readonly tracing?: boolean;
   /** A topic every alarm, and its recovery, notifies. @default - alarms notify nobody, unless alarmEmail is given */
   readonly alarmTopic?: sns.ITopic;
