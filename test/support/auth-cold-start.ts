@@ -1,5 +1,7 @@
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { expect, vi } from 'vitest';
+// Side-effect free: the settings table, not the config that reads the environment.
+import { AUTH_SETTINGS } from '../../lambdas/core/auth/auth-settings.js';
 import type * as VerifyTokenModule from '../../lambdas/core/auth/verify-token.js';
 import type { InvalidTokenReason } from '../../lambdas/core/auth/verify-token.js';
 import type * as ObservabilityModule from '../../lambdas/core/observability.js';
@@ -12,18 +14,22 @@ import type * as AuthorizerModule from '../../lambdas/handlers/authorizer.js';
 
 export const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/test/$connect';
 
-export const AUTH_VARIABLES = [
-  'JWT_SECRET',
-  'JWT_SECRET_ARN',
-  'JWT_JWKS_URL',
-  'JWT_ALGORITHMS',
-  'JWT_JWKS_COOLDOWN_MS',
-  'JWT_ISSUER',
-  'JWT_AUDIENCE',
-  'JWT_CLOCK_TOLERANCE_SECONDS',
-] as const;
+type AuthVariable = (typeof AUTH_SETTINGS)[keyof typeof AUTH_SETTINGS]['key'];
 
-export type AuthEnv = Partial<Record<(typeof AUTH_VARIABLES)[number], string>>;
+/** Every variable the authorizer reads. */
+const AUTH_VARIABLES: readonly AuthVariable[] = Object.values(AUTH_SETTINGS).map((setting) => setting.key);
+
+export type AuthEnv = Partial<Record<AuthVariable, string>>;
+
+/**
+ * Exactly these authorizer settings in process.env, whatever the shell set
+ * (another key source there would make the config refuse to load). Also for
+ * a file's `vi.hoisted`, before its modules read the environment.
+ */
+export function setAuthEnv(env: AuthEnv): void {
+  for (const name of AUTH_VARIABLES) delete process.env[name];
+  Object.assign(process.env, env);
+}
 
 export interface LoadedAuthorizer {
   readonly verifyToken: (typeof VerifyTokenModule)['verifyToken'];
@@ -34,8 +40,7 @@ export interface LoadedAuthorizer {
 
 /** A cold start with exactly these authorizer settings. */
 export async function coldStartAuthorizer(env: AuthEnv): Promise<LoadedAuthorizer> {
-  for (const name of AUTH_VARIABLES) delete process.env[name];
-  Object.assign(process.env, env);
+  setAuthEnv(env);
   vi.resetModules();
   const { verifyToken, InvalidToken } = await import('../../lambdas/core/auth/verify-token.js');
   const { handler } = await import('../../lambdas/handlers/authorizer.js');
@@ -56,7 +61,7 @@ export function savedAuthEnv(): Record<string, string | undefined> {
 }
 
 /** Why the token was refused; fails the test when it was accepted. */
-export async function reasonOf(loaded: LoadedAuthorizer, token: string): Promise<InvalidTokenReason> {
+export async function reasonOf(loaded: Pick<LoadedAuthorizer, 'verifyToken' | 'InvalidToken'>, token: string): Promise<InvalidTokenReason> {
   const error: unknown = await loaded.verifyToken(token).then(
     () => undefined,
     (thrown: unknown) => thrown,

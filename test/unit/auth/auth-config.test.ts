@@ -5,12 +5,9 @@ import { DEV_JWT_SECRET } from '../../../local/dev-token.js';
 
 // The module also reads process.env once when it loads; give it a valid
 // configuration so that import succeeds. Every test below passes its own env.
-vi.hoisted(() => {
-  process.env.JWT_SECRET = 'auth-config-test-secret-long-enough-for-hs256';
-  for (const name of ['JWT_JWKS_URL', 'JWT_SECRET_ARN', 'JWT_ALGORITHMS', 'JWT_JWKS_COOLDOWN_MS', 'JWT_ISSUER', 'JWT_AUDIENCE']) {
-    delete process.env[name];
-  }
-  delete process.env.JWT_CLOCK_TOLERANCE_SECONDS;
+await vi.hoisted(async () => {
+  const { setAuthEnv } = await import('../../support/auth-cold-start.js');
+  setAuthEnv({ JWT_SECRET: 'auth-config-test-secret-long-enough-for-hs256' });
 });
 
 const secret = 'x'.repeat(MIN_HS256_SECRET_BYTES);

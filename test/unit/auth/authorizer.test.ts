@@ -5,14 +5,10 @@ import { logger } from '../../../lambdas/core/observability.js';
 import { handler } from '../../../lambdas/handlers/authorizer.js';
 
 // The auth config is read when the handler module loads; vi.hoisted runs first.
-const { SECRET } = vi.hoisted(() => {
+const { SECRET } = await vi.hoisted(async () => {
   const SECRET = 'authorizer-unit-test-secret-long-enough-for-hs256';
-  process.env.JWT_SECRET = SECRET;
-  delete process.env.JWT_ISSUER;
-  delete process.env.JWT_AUDIENCE;
-  delete process.env.JWT_CLOCK_TOLERANCE_SECONDS;
-  // Another key source set in the shell would make the config refuse to load.
-  for (const name of ['JWT_JWKS_URL', 'JWT_SECRET_ARN', 'JWT_ALGORITHMS', 'JWT_JWKS_COOLDOWN_MS']) delete process.env[name];
+  const { setAuthEnv } = await import('../../support/auth-cold-start.js');
+  setAuthEnv({ JWT_SECRET: SECRET });
   return { SECRET };
 });
 

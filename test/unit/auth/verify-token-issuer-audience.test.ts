@@ -4,21 +4,18 @@ import { describe, expect, it, vi } from 'vitest';
 import { InvalidToken, verifyToken, type InvalidTokenReason } from '../../../lambdas/core/auth/verify-token.js';
 import { handler } from '../../../lambdas/handlers/authorizer.js';
 import { mintDevToken } from '../../../local/dev-token.js';
+import { reasonOf as reasonOfToken } from '../../support/auth-cold-start.js';
 
 // A separate file because the auth config is read once at module load: here
 // the verifier is configured with an issuer and an audience.
-const { SECRET, ISSUER, AUDIENCE } = vi.hoisted(() => {
+const { SECRET, ISSUER, AUDIENCE } = await vi.hoisted(async () => {
   const values = {
     SECRET: 'issuer-audience-test-secret-long-enough-for-hs256',
     ISSUER: 'https://issuer.example',
     AUDIENCE: 'realtime-api',
   };
-  process.env.JWT_SECRET = values.SECRET;
-  process.env.JWT_ISSUER = values.ISSUER;
-  process.env.JWT_AUDIENCE = values.AUDIENCE;
-  delete process.env.JWT_CLOCK_TOLERANCE_SECONDS;
-  // Another key source set in the shell would make the config refuse to load.
-  for (const name of ['JWT_JWKS_URL', 'JWT_SECRET_ARN', 'JWT_ALGORITHMS', 'JWT_JWKS_COOLDOWN_MS']) delete process.env[name];
+  const { setAuthEnv } = await import('../../support/auth-cold-start.js');
+  setAuthEnv({ JWT_SECRET: values.SECRET, JWT_ISSUER: values.ISSUER, JWT_AUDIENCE: values.AUDIENCE });
   return values;
 });
 
@@ -28,14 +25,7 @@ function sign(claims: JWTPayload): Promise<string> {
     .sign(new TextEncoder().encode(SECRET));
 }
 
-async function reasonOf(token: string): Promise<InvalidTokenReason> {
-  const error: unknown = await verifyToken(token).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(InvalidToken);
-  return (error as InvalidToken).reason;
-}
+const reasonOf = (token: string) => reasonOfToken({ verifyToken, InvalidToken }, token);
 
 describe('verifyToken with JWT_ISSUER and JWT_AUDIENCE', () => {
   it('accepts the configured iss and aud', async () => {

@@ -2,19 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { InvalidToken, verifyToken, type InvalidTokenReason } from '../../../lambdas/core/auth/verify-token.js';
+import { InvalidToken, verifyToken } from '../../../lambdas/core/auth/verify-token.js';
 import { DEV_JWT_SECRET, mintDevToken } from '../../../local/dev-token.js';
+import { reasonOf as reasonOfToken } from '../../support/auth-cold-start.js';
 
 // The auth config is read when verify-token.ts loads, i.e. before any import
 // above is evaluated; vi.hoisted is what runs earlier still.
-const { SECRET } = vi.hoisted(() => {
+const { SECRET } = await vi.hoisted(async () => {
   const SECRET = 'unit-test-secret-that-is-long-enough-for-hs256';
-  process.env.JWT_SECRET = SECRET;
-  delete process.env.JWT_ISSUER;
-  delete process.env.JWT_AUDIENCE;
-  delete process.env.JWT_CLOCK_TOLERANCE_SECONDS;
-  // Another key source set in the shell would make the config refuse to load.
-  for (const name of ['JWT_JWKS_URL', 'JWT_SECRET_ARN', 'JWT_ALGORITHMS', 'JWT_JWKS_COOLDOWN_MS']) delete process.env[name];
+  const { setAuthEnv } = await import('../../support/auth-cold-start.js');
+  setAuthEnv({ JWT_SECRET: SECRET });
   return { SECRET };
 });
 
@@ -28,14 +25,7 @@ function sign(claims: JWTPayload, secret = SECRET, alg = 'HS256'): Promise<strin
   return new SignJWT({ exp: now() + 600, ...claims }).setProtectedHeader({ alg, typ: 'JWT' }).sign(key(secret));
 }
 
-async function reasonOf(token: string): Promise<InvalidTokenReason> {
-  const error: unknown = await verifyToken(token).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(InvalidToken);
-  return (error as InvalidToken).reason;
-}
+const reasonOf = (token: string) => reasonOfToken({ verifyToken, InvalidToken }, token);
 
 describe('verifyToken: valid tokens', () => {
   it('maps the claims to an identity', async () => {
