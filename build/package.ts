@@ -1,5 +1,7 @@
 /**
  * `npm run build` (and `prepack`): everything the package's exports point at.
+ * The client is built by client/build.ts, which `npm run build` runs first
+ * and `npm pack` runs as `prepare`, right after `prepack`.
  *
  *   dist/cdk/index.js          `<package>/cdk`: the RealtimeApi construct (aws-cdk-lib and constructs are the app's)
  *   dist/server/index.js       `<package>/server`: publish() for your own services
@@ -12,7 +14,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
-import { buildClient } from '../client/build.js';
 import { buildFunctionBundles } from './functions.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,7 +33,6 @@ async function main(): Promise<void> {
   await Promise.all([
     build({ ...forNode, entryPoints: [path.join(root, 'lib/index.ts')], outfile: path.join(root, 'dist/cdk/index.js') }),
     build({ ...forNode, entryPoints: [path.join(root, 'server/index.ts')], outfile: path.join(root, 'dist/server/index.js') }),
-    buildClient(),
   ]);
   await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.resolve('typescript/lib/tsc.js')), '-p', path.join(root, 'tsconfig.package.json')]);
   const bundles = buildFunctionBundles();

@@ -81,7 +81,7 @@ export function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-export async function buildClient(): Promise<void> {
+async function main(): Promise<void> {
   const outDir = join(root, 'dist/client');
   await mkdir(outDir, { recursive: true });
   const [browser, module] = await Promise.all([bundle(browserBundleOptions), bundle(moduleOptions)]);
@@ -93,4 +93,4 @@ export async function buildClient(): Promise<void> {
   console.log('dist/types/client/index.d.ts');
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await buildClient();
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -37,9 +37,8 @@ export const LARGE_ROOM_DEFAULTS: Required<LargeRoomSettings> = Object.freeze({
   workers: CONFIG_SETTINGS.fanOutWorkers.default,
 });
 
-/** The environment variables lambdas/core/config.ts reads for these settings. */
-export function largeRoomEnvironment(settings: LargeRoomSettings = {}): Record<string, string> {
-  const value = { ...LARGE_ROOM_DEFAULTS, ...settings };
+/** The environment variables lambdas/core/config.ts reads for these settings (defaults already filled in). */
+export function largeRoomEnvironment(value: Required<LargeRoomSettings>): Record<string, string> {
   return settingsVariables(CONFIG_SETTINGS, {
     largeRoomThreshold: value.threshold,
     fanOutBatchSize: value.batchSize,

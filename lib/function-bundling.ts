@@ -4,18 +4,19 @@
  * the bundles it ships.
  */
 import * as path from 'node:path';
-import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, type BundlingOptions, type OutputFormat, type SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FUNCTION_BUILD } from './function-build.js';
 
 /** lib/function-build.ts's options as NodejsFunction takes them. */
 export const functionBundling: BundlingOptions = {
-  format: OutputFormat.ESM,
+  // CDK's enums are esbuild's own strings.
+  format: FUNCTION_BUILD.format as OutputFormat,
   target: FUNCTION_BUILD.target,
   mainFields: [...FUNCTION_BUILD.mainFields],
   banner: FUNCTION_BUILD.banner,
   minify: FUNCTION_BUILD.minify,
   sourceMap: true,
-  sourceMapMode: SourceMapMode.EXTERNAL,
+  sourceMapMode: FUNCTION_BUILD.sourcemap as SourceMapMode,
   sourcesContent: FUNCTION_BUILD.sourcesContent,
   externalModules: [...FUNCTION_BUILD.external],
   esbuildArgs: { '--alias': Object.entries(FUNCTION_BUILD.alias).map(([from, to]) => `${from}=${to}`) },

@@ -30,9 +30,10 @@ export interface RealtimeAlarmsProps {
 const PERIOD = Duration.minutes(5);
 
 /**
- * The DynamoDB operations the functions perform (see the table grant in
- * realtime-stack.ts). A metric-math alarm takes at most 10 metrics, and CDK's
- * default list of every operation is longer, so the list is explicit.
+ * The DynamoDB operations the functions perform (see the table grant,
+ * TABLE_ACTIONS in realtime-api.ts). A metric-math alarm takes at most 10
+ * metrics, and CDK's default list of every operation is longer, so the list
+ * is explicit.
  */
 const TABLE_OPERATIONS = [
   dynamodb.Operation.GET_ITEM,

@@ -17,8 +17,8 @@ export interface RealtimeFunctionProps {
   readonly description?: string;
   /** Every variable the function gets (lib/function-definitions.ts). @default {} */
   readonly environment?: Readonly<Record<string, string>>;
-  /** @default 256 */
-  readonly memorySize?: number;
+  /** lib/function-definitions.ts gives each function's. */
+  readonly memorySize: number;
   /** lib/function-definitions.ts gives each function's. */
   readonly timeout: Duration;
   /** X-Ray active tracing. @default false */
@@ -78,7 +78,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
     const common: lambda.FunctionOptions & { readonly runtime: lambda.Runtime } = {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize,
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
@@ -100,7 +100,7 @@ export class RealtimeFunction extends Construct implements iam.IGrantable {
       });
     } else {
       // From the installed package: the bundle `npm pack` built from the same
-      // source with the same options (lib/build-functions.ts), so another
+      // source with the same options (build/functions.ts), so another
       // project's synth needs neither esbuild nor Docker, and builds nothing.
       const bundle = prebuiltBundleDir(props.projectRoot, props.entry);
       if (!existsSync(path.join(bundle, 'index.mjs'))) {

@@ -1,6 +1,6 @@
 /**
  * Reads a Secrets Manager secret through the AWS Parameters and Secrets Lambda
- * Extension: a layer (the authorizer's, see lib/realtime-stack.ts) that calls
+ * Extension: a layer (the authorizer's, see lib/realtime-api.ts) that calls
  * GetSecretValue with the function's role and answers on localhost. The
  * authorizer needs one secret, once per container; over the extension that
  * is one HTTP request, where the AWS SDK cost a third of a megabyte of bundle

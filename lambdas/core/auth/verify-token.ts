@@ -89,7 +89,7 @@ function remoteKeys(url: string, cooldownMs: number): JWTVerifyGetKey {
 /**
  * Without a bound a stalled read would run into the Lambda timeout, which API
  * Gateway answers with 500 instead of the 403 a Deny gives. A little over the
- * extension's own timeout for Secrets Manager (lib/realtime-stack.ts), so
+ * extension's own timeout for Secrets Manager (lib/realtime-api.ts, secretsExtension), so
  * that its answer, which names what failed, comes first.
  */
 const SECRET_READ_TIMEOUT_MS = 4_000;
