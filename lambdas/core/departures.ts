@@ -5,8 +5,8 @@
  */
 import { config } from './config.js';
 import type { DepartureReason, EventOut } from './events-out.js';
-import { logger } from './observability.js';
-import { presenceOf } from './presence.js';
+import { count, logger } from './observability.js';
+import { presenceOf, userOf } from './presence.js';
 import type { ServerFrame, UserRef } from './protocol.js';
 import { encode, postToEach, type FanOutResult, type PostOptions, type Recipient } from './posting.js';
 import { eventsOutEnabled, putEventsOut } from './put-events-out.js';
@@ -30,6 +30,7 @@ export async function postAndPurge(
   options: PostOptions = {},
 ): Promise<{ result: FanOutResult; failed: Recipient[] }> {
   const { result, gone, failed } = await postToEach(recipients, frame, options);
+  count('GoneConnectionsPurged', gone.length);
   if (gone.length > 0) {
     logger.info('purging gone connections', { connectionIds: gone.map((r) => r.connectionId) });
     // The posts are done and counted: a purge that fails must not turn them
@@ -69,7 +70,7 @@ export async function purgeGone(gone: readonly Recipient[], cascade = 0, reason:
     const record = await getConnectionRecord(connectionId);
     await deleteConnectionItems(connectionId, record, alsoRooms);
     if (record === undefined) continue;
-    const departure = departures.get(record.userId) ?? { user: { userId: record.userId, name: record.name }, connectionIdByRoom: new Map() };
+    const departure = departures.get(record.userId) ?? { user: userOf(record), connectionIdByRoom: new Map() };
     for (const room of [...record.joinedRooms, ...alsoRooms]) {
       if (!departure.connectionIdByRoom.has(room)) departure.connectionIdByRoom.set(room, connectionId);
     }
@@ -116,7 +117,7 @@ export function announcesPresence(roomConnections: number): boolean {
 export async function announceDeparture(departure: Departure, cascade = 0): Promise<EventOut[]> {
   const { room, user } = departure;
   const members = await listRoomMemberships(room);
-  const events = departureEvents(departure, members);
+  const events = eventsOutEnabled() ? departureEvents(departure, members) : [];
   if (members.some((member) => member.userId === user.userId)) return events;
   if (!announcesPresence(members.length)) return events;
   const recipients = members.map((member) => ({ connectionId: member.connectionId, room }));

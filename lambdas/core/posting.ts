@@ -20,7 +20,7 @@ export interface Recipient {
 
 export interface FanOutResult {
   delivered: number;
-  /** Connections that answered 410 and were purged. */
+  /** Connections that answered 410: gone (departures.ts purges them). */
   gone: number;
   /** Posts that failed for another reason, retries exhausted. */
   failed: number;
@@ -86,6 +86,5 @@ export async function postToEach(
   count('FanOutRecipients', recipients.length);
   count('PostsDelivered', result.delivered);
   count('PostsFailed', result.failed);
-  count('GoneConnectionsPurged', gone.length);
   return { result, gone, failed };
 }

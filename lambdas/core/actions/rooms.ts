@@ -2,7 +2,7 @@ import { config } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import { announceDeparture, announcesPresence, postToConnections } from '../departures.js';
 import { presenceOf, userOf } from '../presence.js';
-import { putEventsOut } from '../put-events-out.js';
+import { eventsOutEnabled, putEventsOut } from '../put-events-out.js';
 import { withinReplyBudget } from '../reply-budget.js';
 import type { ServerFrameOf } from '../protocol.js';
 import { arrivalEvents } from '../room-transitions.js';
@@ -33,15 +33,20 @@ export async function joinRoom(connection: ConnectionRecord, room: string): Prom
   const [members, lastSeq] = await Promise.all([listRoomMemberships(room), lastSequence(room)]);
   const presence = presenceOf(members);
   const user = userOf(connection);
-  const others = members.filter((member) => member.connectionId !== connection.connectionId);
-  const announce = async (): Promise<void> => {
-    if (alreadyJoined || !announcesPresence(members.length) || others.some((member) => member.userId === user.userId)) return;
-    await postToConnections(
-      others.map((member) => ({ connectionId: member.connectionId, room })),
-      { type: 'user_joined', room, user, count: presence.length },
-    );
-  };
-  await Promise.all([announce(), alreadyJoined ? undefined : putEventsOut(arrivalEvents(room, connection.connectionId, members))]);
+  if (!alreadyJoined) {
+    const others = members.filter((member) => member.connectionId !== connection.connectionId);
+    const tellsRoom = announcesPresence(members.length) && !others.some((member) => member.userId === user.userId);
+    await Promise.all([
+      tellsRoom
+        ? postToConnections(
+            others.map((member) => ({ connectionId: member.connectionId, room })),
+            { type: 'user_joined', room, user, count: presence.length },
+          )
+        : undefined,
+      // Told only when there is a bus: telling them reads the whole room again.
+      eventsOutEnabled() ? putEventsOut(arrivalEvents(room, connection.connectionId, members)) : undefined,
+    ]);
+  }
   const listed = withinReplyBudget(presence.map(({ userId, name }) => ({ userId, name })));
   return { type: 'joined', room, members: listed, lastSeq };
 }
