@@ -19,6 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// EventBridge's own limit, which events out respects.
+import { MAX_ENTRIES_PER_PUT } from '../lambdas/core/events-out.js';
 import { listenLocally, localEndpoint, readBody } from './gateway/http.js';
 
 /** An event as EventBridge delivers it to a rule's target, and where it was put. */
@@ -56,7 +58,6 @@ export interface LocalEventBusOptions {
 const ACCOUNT = '000000000000';
 /** EventBridge's limit on the entries of one call, counted by `putEventsEntrySize`. */
 export const MAX_BYTES_PER_PUT = 256 * 1024;
-const MAX_ENTRIES_PER_PUT = 10;
 /** Read at most this much of a request: more is over the entries' limit whatever it holds. */
 const MAX_REQUEST_BYTES = 4 * MAX_BYTES_PER_PUT;
 

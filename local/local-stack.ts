@@ -114,7 +114,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const bundles = options.functions === 'in-process' ? undefined : bundleDefinedFunctions(PROJECT_ROOT, bundleDir);
   bundles?.catch(() => undefined);
   const site = await createDevSite({ devTokens });
-  let dynamoDb: DynamoDbLocal | undefined;
   let dynamoDbStarting: Promise<DynamoDbLocal> | undefined;
   let gateway: LocalGateway | undefined;
   let queue: LocalQueue | undefined;
@@ -125,7 +124,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.DYNAMODB_ENDPOINT = dynamoDbEndpoint;
     dynamoDbStarting = startDynamoDbLocal({ port: options.dynamoDbPort, ...(persistDir ? { persistDir } : {}) });
     const tableReady = dynamoDbStarting.then(async (started) => {
-      dynamoDb = started;
       const admin = localDynamoDbClient(started.endpoint);
       try {
         await ensureTable(admin, tableName);
@@ -157,6 +155,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               ...(busName === '' ? {} : { eventsOut: { endpoint: eventBus.endpoint, busName, source: local.eventSource } }),
               authorizerEnvironment: settingsVariables(AUTH_SETTINGS, { secret: jwtSecret, jwksUrl: local.jwksUrl, issuer: local.issuer, audience: local.audience }),
               limitEnvironment: limitVariables(process.env),
+              // As the local queue reads FANOUT_WORKERS, the functions get the shell's large-room settings.
+              largeRooms: readSettings(
+                {
+                  threshold: CONFIG_SETTINGS.largeRoomThreshold,
+                  batchSize: CONFIG_SETTINGS.fanOutBatchSize,
+                  postRate: CONFIG_SETTINGS.fanOutPostRate,
+                  workers: CONFIG_SETTINGS.fanOutWorkers,
+                },
+                environmentSource(),
+              ),
               logLevel: logLevelOf(local.logLevel),
               ...(bundles === undefined ? {} : { bundles }),
               ...(options.log === undefined ? {} : { log: options.log }),
@@ -167,8 +175,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.MANAGEMENT_ENDPOINT = gateway.managementEndpoint;
     // Every function's cold start now, so the first frames find them warm, as the
     // same frames would in AWS after a deploy's first minutes.
-    await Promise.all([tableReady, gateway.warm()]);
-    if (dynamoDb === undefined) throw new Error('DynamoDB Local did not start');
+    const [dynamoDb] = await Promise.all([dynamoDbStarting, tableReady, gateway.warm()]);
 
     const started = { dynamoDb, gateway, queue, eventBus };
     return {

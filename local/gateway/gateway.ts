@@ -74,7 +74,6 @@ export interface LocalGatewayOptions {
 export interface GatewayEndpoints {
   /** The stage's callback URL (Management API), as MANAGEMENT_ENDPOINT. */
   readonly callbackUrl: string;
-  readonly stage: string;
   readonly routes: readonly RouteDefinition[];
   /** The gateway's TLS certificate (PEM), for the functions to trust. */
   readonly certificate: string;
@@ -128,14 +127,14 @@ export class LocalGateway {
       region: process.env.AWS_REGION ?? 'us-east-1',
       accountId: '000000000000',
     };
-    this.invoker = this.options.functions?.({ callbackUrl: this.callbackUrl, stage: this.api.stage, routes: this.routes, certificate: this.tls.cert }) ?? new InProcessFunctions();
+    this.invoker = this.options.functions?.({ callbackUrl: this.callbackUrl, routes: this.routes, certificate: this.tls.cert }) ?? new InProcessFunctions();
     return this.url;
   }
 
   /**
-   * Imports every handler now rather than on first use, as a warm Lambda
-   * would be. Call it after the handlers' environment is set: they read it
-   * when imported.
+   * Initialises every function now rather than on first use, as a warm
+   * Lambda would be. Handlers run in this process read their environment
+   * when imported: call it after that is set.
    */
   async warm(): Promise<void> {
     await this.functions.warm([

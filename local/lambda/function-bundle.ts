@@ -23,11 +23,6 @@ const runtimeProvidesAwsSdk: Plugin = {
   },
 };
 
-/**
- * Bundles each entry (absolute paths) into `outdir/<n>/index.mjs`, beside its
- * source map, in one esbuild run (the dependencies they share are read once);
- * resolves with each entry's bundle.
- */
 export interface FunctionBundle {
   /** The bundle: `…/index.mjs`. */
   readonly module: string;
@@ -35,6 +30,11 @@ export interface FunctionBundle {
   readonly importsProvidedModules: boolean;
 }
 
+/**
+ * Bundles each entry (absolute paths) into `outdir/<n>/index.mjs`, beside its
+ * source map, in one esbuild run (the dependencies they share are read once);
+ * resolves with each entry's bundle.
+ */
 export async function bundleFunctions(entries: readonly string[], projectRoot: string, outdir: string): Promise<Map<string, FunctionBundle>> {
   const unique = [...new Set(entries)];
   const outputs = unique.map((entry, index) => ({ in: entry, out: path.join(String(index), 'index') }));

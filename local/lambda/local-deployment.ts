@@ -5,8 +5,7 @@
  * SDK endpoint variables that point plain SDK clients at the local services.
  */
 import { functionDefinitions } from '../../lib/function-definitions.js';
-import type { RouteDefinition } from '../../lib/routes.js';
-import { LARGE_ROOM_DEFAULTS } from '../../lib/fan-out-worker.js';
+import { LARGE_ROOM_DEFAULTS, type LargeRoomSettings } from '../../lib/fan-out-worker.js';
 import type { LogLevel } from '../../lib/stack-config.js';
 import type { GatewayEndpoints } from '../gateway/gateway.js';
 import type { FunctionBundle } from './function-bundle.js';
@@ -25,9 +24,9 @@ export interface LocalDeployment {
   readonly authorizerEnvironment: Readonly<Record<string, string>>;
   /** Limits this run changes, as the construct's `limits` prop would set them. */
   readonly limitEnvironment?: Readonly<Record<string, string>>;
+  /** The large-room settings this run's shell gives (FANOUT_WORKERS, …), which its local queue follows too. @default LARGE_ROOM_DEFAULTS */
+  readonly largeRooms?: Required<LargeRoomSettings>;
   readonly logLevel: LogLevel;
-  /** Instances per function at most. */
-  readonly maxInstances?: number;
   /** The functions' bundles, started ahead (`bundleDefinedFunctions`). */
   readonly bundles?: Promise<ReadonlyMap<string, FunctionBundle>>;
   readonly log?: (line: string) => void;
@@ -49,7 +48,7 @@ export function isolatedFunctions(deployment: LocalDeployment): (gateway: Gatewa
           fanOutQueueUrl: deployment.fanOutQueue?.url ?? 'http://127.0.0.1:9/no-local-fan-out-queue',
           authorizerEnvironment: deployment.authorizerEnvironment,
           limitEnvironment: deployment.limitEnvironment ?? {},
-          largeRooms: LARGE_ROOM_DEFAULTS,
+          largeRooms: deployment.largeRooms ?? LARGE_ROOM_DEFAULTS,
           ...(deployment.eventsOut === undefined ? {} : { eventsOut: { busName: deployment.eventsOut.busName, source: deployment.eventsOut.source } }),
           logLevel: deployment.logLevel,
           // No X-Ray daemon here to take the segments.
@@ -67,7 +66,6 @@ export function isolatedFunctions(deployment: LocalDeployment): (gateway: Gatewa
         // Powertools metrics go to CloudWatch through the function's log; locally they would only flood the terminal.
         POWERTOOLS_METRICS_DISABLED: 'true',
       },
-      ...(deployment.maxInstances === undefined ? {} : { maxInstances: deployment.maxInstances }),
       ...(deployment.bundles === undefined ? {} : { bundles: deployment.bundles }),
       ...(deployment.log === undefined ? {} : { log: deployment.log }),
     });
@@ -79,7 +77,7 @@ export function isolatedFunctions(deployment: LocalDeployment): (gateway: Gatewa
  * the bundle does not depend on them. The build takes a second or two; the
  * local stack runs it while DynamoDB Local starts.
  */
-export function bundleDefinedFunctions(projectRoot: string, outdir: string, routeTable?: readonly RouteDefinition[]): Promise<ReadonlyMap<string, FunctionBundle>> {
+export function bundleDefinedFunctions(projectRoot: string, outdir: string): Promise<ReadonlyMap<string, FunctionBundle>> {
   const placeholders = { tableName: '', callbackUrl: '', fanOutQueueUrl: '', authorizerEnvironment: {}, limitEnvironment: {}, largeRooms: LARGE_ROOM_DEFAULTS, logLevel: 'INFO', tracing: false } as const;
-  return bundleDefinitions(functionDefinitions(placeholders, routeTable), projectRoot, outdir);
+  return bundleDefinitions(functionDefinitions(placeholders), projectRoot, outdir);
 }
