@@ -16,10 +16,10 @@
  * (Older captures, of 2019 and 2020, show those as nulls; the events above
  * are of 2024 and 2025.)
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { WebSocketEvent } from '../../lambdas/handlers/event.js';
+import { contextFields, withContextMethods } from '../lambda/lambda-context.js';
 import { gatewayId, traceHeader } from './ids.js';
 
 export interface ApiInfo {
@@ -319,19 +319,5 @@ export function httpApiEvent(
 
 /** A Lambda context for one local invocation. */
 export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return withContextMethods(contextFields(functionName), Date.now() + timeoutMs);
 }

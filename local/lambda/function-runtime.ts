@@ -45,6 +45,8 @@ try {
 port.on('message', (request: InvocationRequest) => {
   const run = handler;
   if (run === undefined) return;
+  // As lambda-context.ts's withContextMethods, which this thread cannot import
+  // (it runs this file by type stripping alone: only type imports resolve).
   const context: Context = {
     ...request.context,
     callbackWaitsForEmptyEventLoop: true,

@@ -7,10 +7,10 @@
  * An invocation that outlives the function's timeout fails as Lambda's does
  * ("Task timed out after N seconds") and its instance is discarded.
  */
-import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FunctionBundle } from './function-bundle.js';
+import { contextFields, type ContextFields } from './lambda-context.js';
 import type { FromRuntime, InvocationRequest, RuntimeSetup, SerializedError } from './runtime-messages.js';
 
 export interface LocalFunctionOptions {
@@ -209,17 +209,14 @@ export class LocalFunction {
     await Promise.all(instances.map((instance) => instance.stop()));
   }
 
-  private context(): InvocationRequest['context'] {
-    const { name, memoryMb } = this.options;
-    return {
-      functionName: name,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${this.options.environment.AWS_REGION ?? 'us-east-1'}:000000000000:function:${name}`,
-      memoryLimitInMB: String(memoryMb),
-      awsRequestId: randomUUID(),
-      logGroupName: this.options.environment.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${name}`,
-      logStreamName: this.options.environment.AWS_LAMBDA_LOG_STREAM_NAME ?? 'local',
-    };
+  private context(): ContextFields {
+    const { name, memoryMb, environment } = this.options;
+    return contextFields(name, {
+      memoryMb,
+      ...(environment.AWS_REGION === undefined ? {} : { region: environment.AWS_REGION }),
+      ...(environment.AWS_LAMBDA_LOG_GROUP_NAME === undefined ? {} : { logGroupName: environment.AWS_LAMBDA_LOG_GROUP_NAME }),
+      ...(environment.AWS_LAMBDA_LOG_STREAM_NAME === undefined ? {} : { logStreamName: environment.AWS_LAMBDA_LOG_STREAM_NAME }),
+    });
   }
 
   private start(): FunctionInstance {

@@ -1,5 +1,7 @@
 /** What local/lambda/local-function.ts and a function's runtime thread (function-runtime.ts) say to each other. */
 
+import type { ContextFields } from './lambda-context.js';
+
 export interface RuntimeSetup {
   /** The handler module, an absolute path. */
   readonly entry: string;
@@ -14,15 +16,7 @@ export interface InvocationRequest {
   readonly event: unknown;
   /** Epoch milliseconds at which Lambda would stop the invocation. */
   readonly deadline: number;
-  readonly context: {
-    readonly functionName: string;
-    readonly functionVersion: string;
-    readonly invokedFunctionArn: string;
-    readonly memoryLimitInMB: string;
-    readonly awsRequestId: string;
-    readonly logGroupName: string;
-    readonly logStreamName: string;
-  };
+  readonly context: ContextFields;
 }
 
 /** An error as Lambda reports a function's: its type, message and stack. */
