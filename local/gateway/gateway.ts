@@ -100,23 +100,22 @@ export class LocalGateway {
     this.log = options.log ?? (() => undefined);
     // Node's default 16 KiB header limit would answer an oversized token with
     // 431 before the authorizer could refuse it with 403, as API Gateway does.
-    this.server = createServer({ maxHeaderSize: 64 * 1024 }, (request, response) =>
-      this.track(this.serveHttpOrFail(request, response)),
-    );
-    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.track(upgradeOrRefuse(request, socket, head, this.handshakeContext())),
-    );
+    this.server = createServer({ maxHeaderSize: 64 * 1024 }, this.onRequest);
+    this.server.on('upgrade', this.onUpgrade);
   }
+
+  /** What both servers, plain and TLS, do with a request and with a WebSocket handshake. */
+  private readonly onRequest = (request: IncomingMessage, response: ServerResponse): void => this.track(this.serveHttpOrFail(request, response));
+  private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void =>
+    this.track(upgradeOrRefuse(request, socket, head, this.handshakeContext()));
 
   /** Starts listening; resolves with the WebSocket URL. */
   async start(): Promise<string> {
     const host = this.options.host ?? '127.0.0.1';
     // The same handlers behind TLS, on the same port: see plain-and-tls-server.ts.
     this.tls = await localCertificate();
-    const secure = createSecureServer({ key: this.tls.key, cert: this.tls.cert, maxHeaderSize: 64 * 1024 }, (request, response) =>
-      this.track(this.serveHttpOrFail(request, response)),
-    );
-    secure.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.track(upgradeOrRefuse(request, socket, head, this.handshakeContext())));
+    const secure = createSecureServer({ key: this.tls.key, cert: this.tls.cert, maxHeaderSize: 64 * 1024 }, this.onRequest);
+    secure.on('upgrade', this.onUpgrade);
     this.listener = new PlainAndTlsServer(this.server, secure);
     await this.listener.listen(this.options.port ?? 3001, host);
     const { port } = this.listener.address();
