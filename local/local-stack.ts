@@ -110,8 +110,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (persistDir !== undefined) mkdirSync(persistDir, { recursive: true });
 
   // The functions' bundles build while DynamoDB Local starts.
-  const bundleDir = mkdtempSync(join(tmpdir(), 'realtime-functions-'));
-  const bundles = options.functions === 'in-process' ? undefined : bundleDefinedFunctions(PROJECT_ROOT, bundleDir);
+  const bundleDir = options.functions === 'in-process' ? undefined : mkdtempSync(join(tmpdir(), 'realtime-functions-'));
+  const bundles = bundleDir === undefined ? undefined : bundleDefinedFunctions(PROJECT_ROOT, bundleDir);
   bundles?.catch(() => undefined);
   const site = await createDevSite({ devTokens });
   let dynamoDbStarting: Promise<DynamoDbLocal> | undefined;
@@ -192,7 +192,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       eventBus,
       async stop() {
         await started.gateway.stop();
-        rmSync(bundleDir, { recursive: true, force: true });
+        if (bundleDir !== undefined) rmSync(bundleDir, { recursive: true, force: true });
         await started.queue.stop();
         await started.eventBus.stop();
         await started.dynamoDb.stop();
@@ -200,7 +200,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
   } catch (error) {
     await gateway?.stop().catch(() => undefined);
-    rmSync(bundleDir, { recursive: true, force: true });
+    if (bundleDir !== undefined) rmSync(bundleDir, { recursive: true, force: true });
     await queue?.stop().catch(() => undefined);
     await eventBus?.stop().catch(() => undefined);
     // Started or still starting: either way it must not outlive the failure.
