@@ -79,14 +79,7 @@ export async function purgeGone(gone: readonly Recipient[], cascade = 0, reason:
   const events: EventOut[] = [];
   for (const { user, connectionIdByRoom } of departures.values()) {
     for (const [room, connectionId] of connectionIdByRoom) {
-      const departure: Departure = { room, user, connectionId, reason };
-      if (cascade < MAX_PURGE_CASCADE) {
-        events.push(...(await announceDeparture(departure, cascade + 1)));
-      } else if (eventsOutEnabled()) {
-        // Past the cascade limit the room hears nothing, but the events are
-        // one PutEvents, not a post per member: they still go out.
-        events.push(...departureEvents(departure, await listRoomMemberships(room)));
-      }
+      events.push(...(await announceDeparture({ room, user, connectionId, reason }, cascade + 1)));
     }
   }
   await putEventsOut(events);
@@ -111,14 +104,18 @@ export function announcesPresence(roomConnections: number): boolean {
 
 /**
  * Sends `user_left` to the room unless the user still has another connection
- * in it (or the room is large), and returns the events out the departure
- * gives, told from the same read, for the caller to put.
+ * in it (or the room is large, or the purge `cascade` is past its limit), and
+ * returns the events out the departure gives, told from the same read, for
+ * the caller to put. Past the limit those still go out: they are one
+ * PutEvents, not a post per member.
  */
 export async function announceDeparture(departure: Departure, cascade = 0): Promise<EventOut[]> {
   const { room, user } = departure;
+  const tellsRoom = cascade <= MAX_PURGE_CASCADE;
+  if (!tellsRoom && !eventsOutEnabled()) return [];
   const members = await listRoomMemberships(room);
   const events = eventsOutEnabled() ? departureEvents(departure, members) : [];
-  if (members.some((member) => member.userId === user.userId)) return events;
+  if (!tellsRoom || members.some((member) => member.userId === user.userId)) return events;
   if (!announcesPresence(members.length)) return events;
   const recipients = members.map((member) => ({ connectionId: member.connectionId, room }));
   await postToConnections(recipients, { type: 'user_left', room, user, count: presenceOf(members).length }, cascade);
